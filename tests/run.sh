@@ -1,0 +1,113 @@
+#!/bin/bash
+# Runs groups of tests and prints one closing line "N passed, N failed, N skipped".
+#   unit         every build/tests/test_* (cmocka; the conformance tests are among them)
+#   integration  every tests/integration/*.sh  (exit 0 = pass, 77 = skip, else fail)
+#   vm           tests/vm/run.sh (same exit convention)
+#   san          the unit tests built by clang with ASan+UBSan
+#   fuzz         every fuzzer for $FUZZ_SECONDS seconds (2 at a time)
+# A skip is never counted as a pass.  Exit status 1 if anything failed.
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+LOGDIR=$BUILD/test-logs
+mkdir -p "$LOGDIR"
+pass=0 fail=0 skip=0
+failed_names=()
+
+count_cmocka() {   # $1 = log file, $2 = exit code, $3 = name
+	local p f s
+	p=$(grep -aoE '^\[  PASSED  \] [0-9]+' "$1" | awk '{s+=$NF} END {print s+0}')
+	f=$(grep -aoE '^\[  FAILED  \] [0-9]+ test' "$1" | awk '{s+=$(NF-1)} END {print s+0}')
+	s=$(grep -aoE '^\[  SKIPPED \] [0-9]+ test' "$1" | awk '{s+=$(NF-1)} END {print s+0}')
+	pass=$((pass + p)); skip=$((skip + s))
+	if [ "$2" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crashed before its summary
+	fail=$((fail + f))
+	[ "$f" -gt 0 ] && failed_names+=("$3")
+	return 0
+}
+
+run_unit() {
+	local t name log rc
+	for t in "$BUILD"/tests/test_*; do
+		[ -x "$t" ] || continue
+		name=$(basename "$t")
+		log=$LOGDIR/$name.log
+		timeout 600 "$t" >"$log" 2>&1; rc=$?
+		count_cmocka "$log" "$rc" "$name"
+		printf '%-40s %s\n' "$name" "$(grep -aE '^\[  (PASSED|FAILED|SKIPPED) \] [0-9]+' "$log" | tr '\n' ' ')"
+		[ "$rc" -ne 0 ] && tail -n 40 "$log"
+	done
+}
+
+run_script() {   # $1 = script, $2 = label
+	local log rc name
+	name=$2
+	log=$LOGDIR/$(echo "$name" | tr '/' '_').log
+	local t0=$SECONDS
+	BUILD=$BUILD timeout "${TEST_TIMEOUT:-900}" "$1" >"$log" 2>&1; rc=$?
+	case $rc in
+	0)  pass=$((pass + 1)); printf '%-40s ok (%ss)\n' "$name" $((SECONDS - t0)) ;;
+	77) skip=$((skip + 1)); printf '%-40s SKIPPED: %s\n' "$name" "$(grep -a '^SKIP' "$log" | tail -n1)" ;;
+	*)  fail=$((fail + 1)); failed_names+=("$name")
+	    printf '%-40s FAILED (exit %s)\n' "$name" "$rc"; tail -n 60 "$log" ;;
+	esac
+}
+
+run_integration() {
+	local s
+	for s in tests/integration/*.sh; do
+		[ -x "$s" ] || continue
+		run_script "$s" "integration/$(basename "$s" .sh)"
+	done
+}
+
+# The unit tests again, built by clang with ASan+UBSan (also proves the clang -Werror build).
+run_san() {
+	if ! make --no-print-directory BUILD=build/san SAN=1 CC=clang all >"$LOGDIR/san-build.log" 2>&1; then
+		fail=$((fail + 1)); failed_names+=("san-build"); tail -n 60 "$LOGDIR/san-build.log"; return
+	fi
+	local saved=$BUILD
+	BUILD=build/san
+	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} run_unit
+	BUILD=$saved
+}
+
+run_vm() {
+	[ -x tests/vm/run.sh ] && run_script tests/vm/run.sh vm/run
+}
+
+run_fuzz() {
+	local f log rc pids=() names=()
+	make --no-print-directory -f tests/fuzz/fuzz.mk build >"$LOGDIR/fuzz-build.log" 2>&1 || {
+		fail=$((fail + 1)); failed_names+=("fuzz-build"); tail -n 40 "$LOGDIR/fuzz-build.log"; return; }
+	for f in build/fuzz/fuzz_*; do
+		[ -x "$f" ] || continue
+		names+=("$f")
+	done
+	local i=0
+	while [ $i -lt ${#names[@]} ]; do
+		pids=()
+		for f in "${names[@]:$i:2}"; do
+			tests/fuzz/run-one.sh "$f" "${FUZZ_SECONDS:-60}" >"$LOGDIR/$(basename "$f").log" 2>&1 &
+			pids+=($!)
+		done
+		local k=0
+		for p in "${pids[@]}"; do
+			f=${names[$((i + k))]}
+			wait "$p"; rc=$?
+			if [ $rc -eq 0 ]; then pass=$((pass + 1)); printf '%-40s ok (%s)\n' "$(basename "$f")" "$(grep -a '^#.*DONE\|Done' "$LOGDIR/$(basename "$f").log" | tail -n1)"
+			else fail=$((fail + 1)); failed_names+=("$(basename "$f")"); printf '%-40s FAILED\n' "$(basename "$f")"; tail -n 40 "$LOGDIR/$(basename "$f").log"; fi
+			k=$((k + 1))
+		done
+		i=$((i + 2))
+	done
+}
+
+for group in "$@"; do
+	echo "== $group"
+	"run_$group"
+done
+
+[ ${#failed_names[@]} -gt 0 ] && echo "failed: ${failed_names[*]}"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
