@@ -45,7 +45,7 @@ void status_snapshot(struct status *st, struct cam_status *out)
 
 void status_set_state(struct status *st, enum cam_state state)
 {
-	STATUS_UPDATE(st, s->state = state;);
+	STATUS_UPDATE(st, cs->state = state;);
 }
 
 void status_add_decode_time(struct status *st, double seconds)

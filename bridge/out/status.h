@@ -65,11 +65,13 @@ void status_snapshot(struct status *st, struct cam_status *out);
 void status_set_state(struct status *st, enum cam_state state);
 void status_add_decode_time(struct status *st, double seconds);
 
-/* Update several fields at once: STATUS_UPDATE(st, s->battery_percent = 80; s->reconnects++;) */
+/* Update several fields at once, under the lock; the fields are reached through `cs`:
+ * STATUS_UPDATE(st, cs->battery_percent = 80; cs->reconnects++;) */
 #define STATUS_UPDATE(st, ...) do { \
-	pthread_mutex_lock(&(st)->lock); \
-	{ struct cam_status *s = &(st)->s; __VA_ARGS__ } \
-	pthread_mutex_unlock(&(st)->lock); \
+	struct status *status_st_ = (st); \
+	pthread_mutex_lock(&status_st_->lock); \
+	{ struct cam_status *cs = &status_st_->s; __VA_ARGS__ } \
+	pthread_mutex_unlock(&status_st_->lock); \
 } while (0)
 
 #endif

@@ -1,0 +1,33 @@
+/* Internal: what every source implementation shares with src.c. */
+#ifndef CB_SOURCE_SRC_IMPL_H
+#define CB_SOURCE_SRC_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "source/src.h"
+
+struct src {
+	struct src_opts o;
+	struct auq *q;
+	struct status *st;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	atomic_int stop;
+	atomic_int wanted;
+	atomic_int keyframe_wanted;
+};
+
+/* 1 while the running session should go on (not stopping, still wanted). */
+int src_should_run(struct src *s);
+/* Sleeps up to ms, returning early when stop/wanted changes.  Returns src_should_run(). */
+int src_wait(struct src *s, unsigned ms);
+
+/* One session each: connect, stream until error or !src_should_run, clean up.
+ * Returns 0 when it ended because it was asked to, -EACCES on rejected credentials,
+ * another negative errno on failure.  They update st (model, resolution, battery…). */
+int src_bc_run(struct src *s);
+int src_av_run(struct src *s);
+
+#endif
