@@ -27,7 +27,8 @@ struct frame {
 	int refs;
 };
 
-/* pool_size ≥ 3: one being written, one published, the rest held by readers. */
+/* pool_size ≥ 3: one being written, one published, the rest held by readers.
+ * NULL (errno EINVAL or ENOMEM) for odd/zero/over-large sizes or a pool below 3. */
 struct hub *hub_new(int width, int height, unsigned pool_size);
 void hub_free(struct hub *h);
 
@@ -43,7 +44,8 @@ void hub_discard(struct frame *f);
 
 /* A reference to the newest frame if its seq > after_seq, else NULL. */
 struct frame *hub_latest(struct hub *h, uint64_t after_seq);
-/* Like hub_latest but waits up to timeout_ms for a newer frame; NULL on timeout or close. */
+/* Like hub_latest but waits up to timeout_ms (< 0: no limit) for a newer frame; NULL on
+ * timeout or close. */
 struct frame *hub_wait(struct hub *h, uint64_t after_seq, int timeout_ms);
 /* Wake every waiter for good (shutdown). */
 void hub_close(struct hub *h);
@@ -56,5 +58,13 @@ void frame_unref(struct frame *f);
 int hub_viewer_add(struct hub *h);
 int hub_viewer_remove(struct hub *h);
 int hub_viewers(struct hub *h);
+
+/* Added after the first interface: */
+/* 1 once hub_close() was called (lets a waiter tell "closed" from "timed out"). */
+int hub_closed(struct hub *h);
+/* Frames with a reference (the published one counts): for tests and metrics. */
+unsigned hub_frames_in_use(struct hub *h);
+/* Largest width/height hub_new accepts (keeps size arithmetic far from overflow). */
+#define HUB_MAX_DIM 8192
 
 #endif

@@ -1,0 +1,58 @@
+# Shared helpers for the integration tests (sourced).  Tests talk only to loopback or to
+# network namespaces they create themselves, and clean up after themselves.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
+SIM=$BUILD/cam-sim
+BRIDGE=$BUILD/cam-bridge
+DUMP=$BUILD/cam-bridge-dump
+TMP=$(mktemp -d /tmp/cb-it.XXXXXX)
+PIDS=()
+NETNS=()
+
+cleanup() {
+	local p n
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	for n in "${NETNS[@]}"; do ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null; ip netns del "$n" 2>/dev/null; done
+	[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+skip() { echo "SKIP: $*"; exit 77; }
+fail() { echo "FAIL: $*"; exit 1; }
+ok() { echo "ok - $*"; }
+
+need_prog() { [ -x "$1" ] || fail "$1 not built"; }
+
+# A free TCP/UDP port on loopback (the kernel picks; tiny race accepted in tests).
+free_port() { python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'; }
+
+bg() { "$@" & PIDS+=($!); }
+
+# wait_for CMD... : retries for up to $WAIT_SECS (default 20) seconds.
+wait_for() {
+	local i
+	for ((i = 0; i < ${WAIT_SECS:-20} * 10; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# A namespace pair joined by a veth: $1 = name prefix; sets NS_A NS_B with 10.77.x.1/.2.
+make_netns_pair() {
+	[ "$(id -u)" -eq 0 ] || skip "network namespaces need root"
+	NS_A=$1-a NS_B=$1-b
+	ip netns add "$NS_A" || skip "cannot create network namespaces here"
+	NETNS+=("$NS_A")
+	ip netns add "$NS_B"; NETNS+=("$NS_B")
+	ip link add "v$1a" type veth peer name "v$1b" || skip "cannot create veth pairs here"
+	ip link set "v$1a" netns "$NS_A"
+	ip link set "v$1b" netns "$NS_B"
+	ip -n "$NS_A" addr add 10.77.0.1/24 broadcast 10.77.0.255 dev "v$1a"
+	ip -n "$NS_B" addr add 10.77.0.2/24 broadcast 10.77.0.255 dev "v$1b"
+	ip -n "$NS_A" link set "v$1a" up; ip -n "$NS_B" link set "v$1b" up
+	ip -n "$NS_A" link set lo up; ip -n "$NS_B" link set lo up
+}
