@@ -135,6 +135,7 @@ struct cfg {
 	struct cfg_origin {
 		unsigned char src;              /* 0 default, 1 file, 2 command line */
 		unsigned char file;             /* index into files[] */
+		unsigned char invalid;          /* given, but rejected (already reported) */
 		int line;
 	} origin[CFG_MAX_KEYS];
 	char files[CFG_MAX_FILES][CFG_PATH_MAX + 1];
@@ -164,9 +165,10 @@ int cfg_finish(struct cfg *c, struct cfg_err *err);
 
 /* Command line: -c FILE (or --config), --name, every other option; then the file
  * (-c, or CFG_DEFAULT_DIR/NAME.conf when only --name is given and it exists), then the
- * command-line overrides, then cfg_finish.  Returns enum cfg_action (>= 0) or a negative
- * errno with err filled.  With CFG_HELP/CFG_VERSION the config is loaded best effort.
- * With CFG_CHECK, call cfg_check_args to print every problem. */
+ * command-line overrides, then cfg_finish.  Returns CFG_RUN (0) or a negative errno with err
+ * filled (first error; err->count of them).  CFG_HELP, CFG_VERSION and CFG_CHECK are returned
+ * even when the configuration has errors (it is loaded best effort): for CFG_CHECK call
+ * cfg_check_args(argc, argv, stdout) to print every problem and exit with its result. */
 int cfg_from_args(int argc, char **argv, struct cfg *c, struct cfg_err *err);
 
 /* SIGHUP: the same command line (c->argc/argv) again into a fresh struct; the caller swaps
@@ -174,7 +176,7 @@ int cfg_from_args(int argc, char **argv, struct cfg *c, struct cfg_err *err);
 int cfg_reload(const struct cfg *cur, struct cfg *next, struct cfg_err *err);
 
 /* --check-config: validates the file and prints "file:line: message" for every error (and
- * "file:line: warning: …" for warnings) to out.  Returns 0 if valid, else 1. */
+ * "warning: …" lines for warnings) to out.  Returns 0 if valid, else 1. */
 int cfg_check(const char *path, FILE *out);
 /* The same over a whole command line (file + overrides). */
 int cfg_check_args(int argc, char **argv, FILE *out);
