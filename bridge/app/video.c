@@ -1,0 +1,385 @@
+#include "app/video.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <stdlib.h>
+
+#include "media/conv.h"
+#include "media/dec.h"
+#include "media/img.h"
+#include "media/marker.h"
+#include "media/placeholder.h"
+#include "out/hub.h"
+#include "out/pace.h"
+#include "out/sink.h"
+#include "out/status.h"
+#include "source/auq.h"
+#include "source/src.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+#define VIDEO_MAX_WAIT_MS   100     /* re-check stop, viewers and sink at least this often */
+#define VIDEO_STALE_MS      3000    /* a live camera silent this long shows the card */
+#define VIDEO_SINK_RETRY_MS 10000   /* look for the loopback device again */
+#define FPS_WINDOW_US       2000000
+
+struct vstate {
+	struct video *v;
+	struct sink *sink;
+	uint64_t sink_retry_us;
+	struct dec *dec;
+	enum dec_codec codec;
+	struct conv *conv;
+	struct pace pace;
+	struct frame *cam;            /* newest camera frame (our reference) */
+	uint64_t cam_seq;             /* its hub seq; 0 = none */
+	struct frame *ph;             /* last placeholder card */
+	char ph_text[32];
+	uint8_t *ph_bg;               /* placeholder background image, or NULL */
+	FILE *flog;
+	uint64_t cam_frames;
+	/* fps meters */
+	uint64_t win_start_us, win_in, win_out;
+	uint64_t last_watch_us;
+	int wanted;
+	int said_no_usage;
+};
+
+static const char *state_text(enum cam_state s, int have_frames)
+{
+	switch (s) {
+	case CAM_CONNECTING: return "connecting";
+	case CAM_SLEEPING: return "sleeping";
+	case CAM_OFFLINE: return "offline";
+	case CAM_AUTH_FAILED: return "wrong password";
+	case CAM_STREAMING: return have_frames ? "no video" : "starting";
+	}
+	return "offline";
+}
+
+static void open_sink(struct vstate *s)
+{
+	struct video *v = s->v;
+	struct sink_cfg sc = {
+		.fmt = v->o.fmt, .width = v->o.width, .height = v->o.height, .fps = v->o.fps,
+	};
+	char err[256];
+	int r;
+
+	if (!v->o.output[0] || s->sink)
+		return;
+	r = sink_open(&s->sink, v->o.output, &sc, err, sizeof(err));
+	if (r == 0) {
+		log_info("writing %dx%d %s at %d fps to %s", v->o.width, v->o.height,
+			 outfmt_name(v->o.fmt), v->o.fps, v->o.output);
+		return;
+	}
+	/* No loopback device: keep serving HTTP and look again now and then.  Say it once. */
+	if (!s->sink_retry_us)
+		log_warn("no video output: %s; running without it (HTTP only) and retrying every %d s",
+			 err, VIDEO_SINK_RETRY_MS / 1000);
+	s->sink_retry_us = clock_mono_us() + VIDEO_SINK_RETRY_MS * 1000ull;
+}
+
+static void write_out(struct vstate *s, struct frame *f, const char *kind)
+{
+	struct video *v = s->v;
+	uint64_t now = clock_mono_us();
+	int r = 0;
+
+	if (s->sink) {
+		r = sink_write(s->sink, f);
+		if (r < 0) {
+			log_err("writing to %s failed: %s; reopening", v->o.output, strerror(-r));
+			sink_close(s->sink);
+			s->sink = NULL;
+			s->sink_retry_us = 0;
+			if (r == -EPIPE && sink_kind_of(v->o.output, NULL) == SINK_FILE) {
+				atomic_store(&v->failed, 1);   /* the reader of the FIFO left */
+				return;
+			}
+			open_sink(s);
+			return;
+		}
+	}
+	s->win_out++;
+	STATUS_UPDATE(v->st, cs->frames_out++;);
+	if (s->flog) {
+		fprintf(s->flog, "%" PRId64 " %" PRIu64 " %s\n", f->marker, now, kind);
+		fflush(s->flog);
+	}
+	atomic_store(&v->ready, 1);
+}
+
+static int ensure_decoder(struct vstate *s, enum au_codec codec)
+{
+	struct video *v = s->v;
+	struct dec_opts o = {
+		.codec = codec == AU_H265 ? DEC_H265 : DEC_H264,
+		.hwaccel = v->o.hwaccel, .hwdevice = v->o.hwdevice[0] ? v->o.hwdevice : NULL,
+	};
+	const char *why;
+	int r;
+
+	if (s->dec && s->codec == o.codec)
+		return 0;
+	if (s->dec) {
+		r = dec_set_codec(s->dec, o.codec);
+	} else {
+		r = dec_new(&o, &s->dec);
+	}
+	if (r < 0)
+		return r;
+	s->codec = o.codec;
+	if ((why = dec_take_fallback_reason(s->dec)))
+		log_notice("hardware decoding not used, decoding in software: %s", why);
+	STATUS_UPDATE(v->st, snprintf(cs->hwaccel, sizeof(cs->hwaccel), "%s", dec_hwaccel_name(s->dec));
+		snprintf(cs->codec, sizeof(cs->codec), "%s", dec_codec_name(o.codec)););
+	return 0;
+}
+
+static void handle_au(struct vstate *s, const struct au *au)
+{
+	struct video *v = s->v;
+	struct dec_out out;
+	struct frame *f;
+	const char *why;
+	int r;
+
+	if (ensure_decoder(s, au->codec) < 0) {
+		STATUS_UPDATE(v->st, cs->frames_dropped++;);
+		return;
+	}
+	if (au->gap)
+		dec_mark_loss(s->dec);
+	r = dec_decode(s->dec, au->data, au->len, au->keyframe, &out);
+	if ((why = dec_take_fallback_reason(s->dec))) {
+		log_notice("hardware decoding failed, now decoding in software: %s", why);
+		STATUS_UPDATE(v->st, snprintf(cs->hwaccel, sizeof(cs->hwaccel), "%s", dec_hwaccel_name(s->dec)););
+	}
+	if (dec_need_keyframe(s->dec)) {
+		pthread_mutex_lock(&v->src_lock);
+		if (v->src)
+			src_request_keyframe(v->src);
+		pthread_mutex_unlock(&v->src_lock);
+	}
+	if (r <= 0 || !out.frame) {
+		if (r < 0 || out.dropped)
+			STATUS_UPDATE(v->st, cs->frames_dropped++;);
+		return;
+	}
+	status_add_decode_time(v->st, (double)out.decode_us / 1e6);
+	f = hub_get_free(v->hub);
+	if (!f) {
+		STATUS_UPDATE(v->st, cs->frames_dropped++;);   /* every buffer held by readers */
+		return;
+	}
+	if (conv_frame(s->conv, out.frame, f) < 0) {
+		hub_discard(f);
+		STATUS_UPDATE(v->st, cs->frames_dropped++;);
+		return;
+	}
+	f->marker = marker_read(f->data, f->width, f->width, f->height);
+	f->placeholder = 0;
+	frame_ref(f);
+	hub_publish(v->hub, f);
+	if (s->cam)
+		frame_unref(s->cam);
+	s->cam = f;
+	s->cam_seq = f->seq;
+	s->win_in++;
+	STATUS_UPDATE(v->st, cs->frames_decoded++;
+		cs->stream_width = out.frame->width; cs->stream_height = out.frame->height;
+		cs->last_frame_mono_us = f->mono_us;);
+}
+
+static void write_placeholder(struct vstate *s, enum cam_state state)
+{
+	struct video *v = s->v;
+	const char *text = state_text(state, s->cam_seq != 0);
+	struct frame *f;
+
+	/* Re-render only when the text changes; otherwise re-send the same card. */
+	if (!s->ph || strcmp(text, s->ph_text)) {
+		f = hub_get_free(v->hub);
+		if (!f)
+			return;
+		if (ph_render(f, v->o.name, text, s->ph_bg) < 0) {
+			hub_discard(f);
+			return;
+		}
+		snprintf(s->ph_text, sizeof(s->ph_text), "%s", text);
+		frame_ref(f);
+		hub_publish(v->hub, f);
+		if (s->ph)
+			frame_unref(s->ph);
+		s->ph = f;
+	}
+	write_out(s, s->ph, "placeholder");
+}
+
+/* Someone watches: a V4L2 consumer, an HTTP viewer, a file/FIFO output or --frames. */
+static void update_wanted(struct vstate *s, uint64_t now)
+{
+	struct video *v = s->v;
+	int consumers = -1, watching;
+
+	if (s->sink)
+		consumers = sink_consumers(s->sink);
+	STATUS_UPDATE(v->st, cs->v4l2_clients = consumers;);
+	if (!v->o.on_demand) {
+		watching = 1;
+	} else if (v->o.frames_limit || (v->o.output[0] && sink_kind_of(v->o.output, NULL) == SINK_FILE)) {
+		watching = 1;
+	} else if (s->sink && consumers < 0) {
+		if (!s->said_no_usage) {
+			log_notice("the loopback driver does not report its consumers (v4l2loopback < 0.13): "
+				   "keeping the camera awake as with wake = always");
+			s->said_no_usage = 1;
+		}
+		watching = 1;
+	} else {
+		watching = consumers > 0 || hub_viewers(v->hub) > 0;
+	}
+	if (watching)
+		s->last_watch_us = now;
+	int want = watching || (s->last_watch_us &&
+		now - s->last_watch_us < (uint64_t)v->o.idle_seconds * 1000000u);
+	if (want != s->wanted) {
+		s->wanted = want;
+		log_info(want ? "someone is watching: waking the camera" :
+			 "nobody watched for %d s: letting the camera sleep", v->o.idle_seconds);
+	}
+	pthread_mutex_lock(&v->src_lock);
+	if (v->src)
+		src_set_wanted(v->src, want);
+	pthread_mutex_unlock(&v->src_lock);
+}
+
+static void update_rates(struct vstate *s, uint64_t now)
+{
+	uint64_t dt = now - s->win_start_us;
+
+	if (dt < FPS_WINDOW_US)
+		return;
+	STATUS_UPDATE(s->v->st,
+		cs->fps_in = (double)s->win_in * 1e6 / (double)dt;
+		cs->fps_out = (double)s->win_out * 1e6 / (double)dt;);
+	s->win_start_us = now;
+	s->win_in = s->win_out = 0;
+}
+
+static void *video_thread(void *arg)
+{
+	struct video *v = arg;
+	struct vstate s = { .v = v, .wanted = -1 };
+	struct pace_cfg pc = { .fps = v->o.fps, .stale_ms = VIDEO_STALE_MS };
+	struct cam_status snap;
+	struct au au;
+	size_t isz = (size_t)v->o.width * v->o.height * 3 / 2;
+	char why[256];
+	int r;
+
+	pthread_setname_np(pthread_self(), "video");
+	pace_init(&s.pace, &pc);
+	if (conv_new(CONV_TO_LIMITED, &s.conv) < 0) {
+		atomic_store(&v->failed, 1);
+		return NULL;
+	}
+	if (v->o.placeholder_image[0]) {
+		s.ph_bg = malloc(isz);
+		if (s.ph_bg && img_load(v->o.placeholder_image, v->o.width, v->o.height, s.ph_bg, isz,
+					why, sizeof(why)) < 0) {
+			log_warn("placeholder image %s not used: %s", v->o.placeholder_image, why);
+			free(s.ph_bg);
+			s.ph_bg = NULL;
+		}
+	}
+	if (v->o.frame_log[0] && !(s.flog = fopen(v->o.frame_log, "we")))
+		log_err("cannot open frame log %s: %m", v->o.frame_log);
+	open_sink(&s);
+	s.win_start_us = clock_mono_us();
+
+	while (!atomic_load(&v->stop)) {
+		uint64_t now = clock_mono_us();
+		int live, timeout;
+
+		status_snapshot(v->st, &snap);
+		live = snap.state == CAM_STREAMING && s.cam_seq != 0;
+		timeout = pace_timeout_ms(&s.pace, now, live);
+		if (timeout > VIDEO_MAX_WAIT_MS)
+			timeout = VIDEO_MAX_WAIT_MS;
+		r = auq_pop(v->q, &au, timeout);
+		if (r == 1)
+			handle_au(&s, &au);
+		now = clock_mono_us();
+		if (!s.sink && s.sink_retry_us && now >= s.sink_retry_us)
+			open_sink(&s);
+		switch (pace_tick(&s.pace, now, s.cam_seq, live)) {
+		case PACE_NEW:
+			write_out(&s, s.cam, "new");
+			if (v->o.frames_limit && ++s.cam_frames >= v->o.frames_limit) {
+				atomic_store(&v->done, 1);
+				goto out;
+			}
+			break;
+		case PACE_REPEAT:
+			write_out(&s, s.cam, "repeat");
+			break;
+		case PACE_PLACEHOLDER:
+			write_placeholder(&s, snap.state);
+			break;
+		case PACE_WAIT:
+			break;
+		}
+		if (atomic_load(&v->failed))
+			break;
+		update_wanted(&s, now);
+		update_rates(&s, now);
+	}
+out:
+	if (s.cam)
+		frame_unref(s.cam);
+	if (s.ph)
+		frame_unref(s.ph);
+	if (s.flog)
+		fclose(s.flog);
+	sink_close(s.sink);
+	dec_free(s.dec);
+	conv_free(s.conv);
+	free(s.ph_bg);
+	return NULL;
+}
+
+int video_start(struct video *v, const struct video_opts *o, struct auq *q, struct hub *hub,
+		struct status *st, struct src *src)
+{
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	v->o = *o;
+	v->q = q;
+	v->hub = hub;
+	v->st = st;
+	v->src = src;
+	pthread_mutex_init(&v->src_lock, NULL);
+	STATUS_UPDATE(st, cs->out_width = o->width; cs->out_height = o->height; cs->out_fps = o->fps;
+		snprintf(cs->out_format, sizeof(cs->out_format), "%s", outfmt_name(o->fmt)););
+	r = pthread_create(&v->thread, NULL, video_thread, v);
+	return -r;
+}
+
+void video_set_source(struct video *v, struct src *src)
+{
+	pthread_mutex_lock(&v->src_lock);
+	v->src = src;
+	pthread_mutex_unlock(&v->src_lock);
+}
+
+void video_stop(struct video *v)
+{
+	atomic_store(&v->stop, 1);
+	pthread_join(v->thread, NULL);
+	pthread_mutex_destroy(&v->src_lock);
+}
