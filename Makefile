@@ -43,10 +43,12 @@ TESTLIB_SRCS := $(wildcard tests/lib/*.c)
 TESTLIB_OBJS := $(patsubst tests/lib/%.c,$(BUILD)/obj/testlib/%.o,$(TESTLIB_SRCS))
 BENCH_SRCS := $(wildcard tests/bench/*.c)
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
+TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 .PHONY: all deps check check-unit check-conformance check-integration check-sanitize check-vm \
         fuzz bench demo install clean clang
-all: $(PROGS) $(UNIT_BINS) $(BENCH_BINS)
+all: $(PROGS) $(UNIT_BINS) $(BENCH_BINS) $(TOOL_BINS)
 
 define LIB_RULE
 $(BUILD)/lib$(1).a: $(call lib_objs,$(1))
@@ -80,6 +82,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJS) $(LIBS)
 $(BUILD)/bench/%: tests/bench/%.c $(TESTLIB_OBJS) $(LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(TEST_CFLAGS_PKG) -Itests/lib $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LINK_LIBS) $(TEST_LIBS) $(LDLIBS)
+
+# Small programs the integration tests and benchmarks drive.
+$(BUILD)/tools/%: tests/tools/%.c $(LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
 
 # ---- set-up -------------------------------------------------------------------------------
 deps:
@@ -121,8 +128,10 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/demo.sh
 
-install: all
-	@tests/install.sh "$(DESTDIR)" "$(PREFIX)" "$(BUILD)"
+# Programs, units, udev rule, modprobe generator, examples, man pages; PREFIX, DESTDIR honoured
+# (unit and udev dirs from pkg-config; see tests/install.sh for the directory variables).
+install: $(PROGS)
+	@sh tests/install.sh "$(DESTDIR)" "$(PREFIX)" "$(BUILD)"
 
 clean:
 	rm -rf build

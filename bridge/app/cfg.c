@@ -56,7 +56,7 @@ static const struct enum_val ev_stream[] = {
 static const struct enum_val ev_enc[] = {
 	{ "none", 0x00 }, { "bc", 0x01 }, { "aes", 0x02 }, { "full-aes", 0x12 }, { 0, 0 } };
 static const struct enum_val ev_rtsp[] = {
-	{ "tcp", CFG_RTSP_TCP }, { "udp", CFG_RTSP_UDP }, { 0, 0 } };
+	{ "tcp", CFG_RTSP_TCP }, { "udp", CFG_RTSP_UDP }, { "listen", CFG_RTSP_LISTEN }, { 0, 0 } };
 static const struct enum_val ev_format[] = {
 	{ "i420", CFG_FMT_I420 }, { "yuyv", CFG_FMT_YUYV }, { "nv12", CFG_FMT_NV12 }, { 0, 0 } };
 static const struct enum_val ev_wake[] = {
@@ -102,7 +102,7 @@ static const struct key keys[] = {
 	{ "camera.p2p_servers", NULL, K_STRLIST, LST(camera.p2p_servers, camera.n_p2p_servers),
 	  0, 0, NULL, check_hostport, 0, "H:P,H:P", "bc-p2p lookup servers" },
 	{ "camera.rtsp_transport", NULL, K_ENUM, FLD(camera.rtsp_transport), 0, 0, 0, 0, ev_rtsp,
-	  NULL, 0, "tcp|udp", "RTSP transport for rtsp:// sources" },
+	  NULL, 0, "tcp|udp|listen", "RTSP transport for rtsp:// sources (listen: the camera pushes to us)" },
 	{ "camera.connect_timeout_ms", NULL, K_INT, FLD(camera.connect_timeout_ms), 0, 0, 100,
 	  600000, NULL, NULL, 0, "MS", "connect and login timeout" },
 	{ "camera.read_timeout_ms", NULL, K_INT, FLD(camera.read_timeout_ms), 0, 0, 100, 600000,

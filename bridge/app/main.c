@@ -12,6 +12,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "app/avlog.h"
 #include "app/cfg.h"
 #include "app/srcopts.h"
 #include "app/video.h"
@@ -264,6 +265,7 @@ int main(int argc, char **argv)
 	}
 	log_set_level(a.cfg->log.level);
 	log_set_tag(a.cfg->name);
+	app_avlog_init();
 	for (int i = 0; i < a.cfg->n_warnings; i++)
 		log_warn("%s", a.cfg->warnings[i]);
 	rc = run(&a);

@@ -36,7 +36,9 @@ void app_src_opts(const struct cfg *c, struct src_opts *o)
 		snprintf(o->p2p_servers[i], sizeof(o->p2p_servers[i]), "%s", c->camera.p2p_servers[i]);
 	o->n_p2p_servers = c->camera.n_p2p_servers < SRC_MAX_P2P_SERVERS ?
 		c->camera.n_p2p_servers : SRC_MAX_P2P_SERVERS;
-	o->rtsp_tcp = c->camera.rtsp_transport == CFG_RTSP_TCP;
+	o->rtsp_tcp = c->camera.rtsp_transport != CFG_RTSP_UDP;
+	o->rtsp_listen = c->camera.rtsp_transport == CFG_RTSP_LISTEN;
+	o->read_timeout_ms = (unsigned)c->camera.read_timeout_ms;
 	o->backoff_min_ms = (unsigned)c->reconnect.backoff_min_ms;
 	o->backoff_max_ms = (unsigned)c->reconnect.backoff_max_ms;
 	o->auth_retry_ms = (unsigned)c->reconnect.auth_retry_seconds * 1000u;

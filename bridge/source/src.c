@@ -21,6 +21,7 @@ void src_opts_defaults(struct src_opts *o)
 	o->backoff_max_ms = 30000;
 	o->auth_retry_ms = 60000;
 	o->connect_timeout_ms = 15000;
+	o->read_timeout_ms = 10000;
 	o->max_message_bytes = 4u << 20;
 	o->max_frame_bytes = 8u << 20;
 }

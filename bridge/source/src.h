@@ -31,6 +31,8 @@ struct src_opts {
 	char p2p_servers[SRC_MAX_P2P_SERVERS][128]; /* "host:port" */
 	int n_p2p_servers;
 	int rtsp_tcp;                /* URL sources: RTSP over TCP */
+	int rtsp_listen;             /* rtsp://: be the server the camera pushes to */
+	unsigned read_timeout_ms;    /* no data this long: reconnect */
 	unsigned backoff_min_ms, backoff_max_ms;
 	unsigned auth_retry_ms;      /* wait after a rejected password */
 	unsigned connect_timeout_ms;

@@ -115,13 +115,17 @@ int src_av_run(struct src *s)
 	av_dict_set(&opt, "probesize", "1000000", 0);
 	av_dict_set(&opt, "analyzeduration", "1000000", 0);
 	av_dict_set(&opt, "fflags", "nobuffer", 0);
-	if (!strncmp(s->o.url, "rtsp", 4))
+	if (!strncmp(s->o.url, "rtsp", 4)) {
 		av_dict_set(&opt, "rtsp_transport", s->o.rtsp_tcp ? "tcp" : "udp", 0);
+		if (s->o.rtsp_listen)
+			av_dict_set(&opt, "rtsp_flags", "listen", 0);
+	}
 	if (!strncmp(s->o.url, "udp:", 4)) {
 		av_dict_set(&opt, "fifo_size", "0", 0);
 		av_dict_set(&opt, "overrun_nonfatal", "1", 0);
 	}
-	a.deadline_us = clock_mono_us() + (uint64_t)s->o.connect_timeout_ms * 1000;
+	/* A listening RTSP server waits as long as it takes for the camera to push. */
+	a.deadline_us = s->o.rtsp_listen ? 0 : clock_mono_us() + (uint64_t)s->o.connect_timeout_ms * 1000;
 	r = avformat_open_input(&fc, s->o.url, NULL, &opt);
 	av_dict_free(&opt);
 	if (r < 0) {
@@ -154,7 +158,7 @@ int src_av_run(struct src *s)
 		cs->state = CAM_STREAMING;);
 
 	while (src_should_run(s)) {
-		a.deadline_us = clock_mono_us() + (uint64_t)s->o.connect_timeout_ms * 1000;
+		a.deadline_us = clock_mono_us() + (uint64_t)s->o.read_timeout_ms * 1000;
 		r = av_read_frame(fc, pkt);
 		if (r == AVERROR_EOF && local) {
 			/* Loop a file like a camera that never ends. */

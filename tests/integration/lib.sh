@@ -56,3 +56,43 @@ make_netns_pair() {
 	ip -n "$NS_A" link set "v$1a" up; ip -n "$NS_B" link set "v$1b" up
 	ip -n "$NS_A" link set lo up; ip -n "$NS_B" link set lo up
 }
+
+# markers_of FILE WxH FORMAT: the frame-marker counter of every raw frame, one per line (-1 when
+# a frame has none).  Independent of our C code on purpose: reads the bytes the bridge wrote.
+markers_of() {
+	python3 - "$@" <<'PY'
+import sys
+path, size, fmt = sys.argv[1], sys.argv[2], sys.argv[3]
+w, h = map(int, size.split('x'))
+fsz = {'i420': w*h*3//2, 'nv12': w*h*3//2, 'yuyv': w*h*2}[fmt]
+data = open(path, 'rb').read()
+band = h // 16
+for n in range(len(data) // fsz):
+    fr = data[n*fsz:(n+1)*fsz]
+    v = 0; ok = True
+    for i in range(32):
+        x = (2*i+1) * w // 64
+        y = band // 2
+        if fmt == 'yuyv':
+            Y = fr[y*w*2 + x*2]
+        else:
+            Y = fr[y*w + x]
+        if Y > 190: v = v << 1 | 1
+        elif Y < 45: v = v << 1
+        else: ok = False
+    print(v if ok else -1)
+PY
+}
+
+# consecutive FILE: the lines (integers) increase by exactly 1 — no gaps, no repeats, in order.
+# Prints how many; fails with the first offending pair.
+consecutive() {
+	python3 - "$1" <<'PY'
+import sys
+v = [int(x.split()[0]) for x in open(sys.argv[1]) if x.strip()]
+for a, b in zip(v, v[1:]):
+    if b != a + 1:
+        print(f"gap or disorder: {a} then {b}"); sys.exit(1)
+print(len(v))
+PY
+}
