@@ -1,4 +1,5 @@
 #include "out/outfmt.h"
+#include "media/conv.h"
 
 #include <errno.h>
 #include <string.h>
@@ -97,6 +98,13 @@ long outfmt_pack(enum outfmt fmt, const uint8_t *src, int w, int h, uint8_t *dst
 	if (range && !range->identity) {
 		ylut = range->y;
 		clut = range->c;
+	}
+	/* Same range: the media library's packers (identical layout). */
+	if (!ylut && fmt != OUTFMT_I420) {
+		int r = fmt == OUTFMT_YUYV ? conv_i420_to_yuyv(src, w, h, dst, dst_len, (int)stride)
+					   : conv_i420_to_nv12(src, w, h, dst, dst_len, (int)stride);
+
+		return r < 0 ? r : (long)need;
 	}
 	cw = (size_t)w / 2;
 	ch = (size_t)h / 2;

@@ -1,8 +1,8 @@
 /* Output pixel formats of the sinks, and packing the hub's packed I420 into them.
  *
- * The packers are plain C loops kept here until bridge/media/conv.h (conv_i420_to_yuyv,
- * conv_i420_to_nv12) lands; then outfmt_pack() should call those for the 1:1 range case.
- * They write into a caller-provided buffer: no allocation. */
+ * YUYV/NV12 without range change go through media/conv.h (conv_i420_to_yuyv/_nv12); the
+ * loops here only cover what those do not: I420 with a padded stride, and frames whose range
+ * differs from what the sink announced.  Caller-provided buffer: no allocation. */
 #ifndef CB_OUT_OUTFMT_H
 #define CB_OUT_OUTFMT_H
 

@@ -1,10 +1,175 @@
-/* Baichuan sessions (UDP, TCP, P2P): filled in once the protocol library lands. */
+/* Baichuan sources: find the camera (TCP address, UDP local discovery, or P2P by UID), log
+ * in, start the stream, and hand its frames to the video thread until told to stop. */
 #include "source/src_impl.h"
+#include "source/bcsess.h"
+#include "net/disc_client.h"
+#include "net/udpsock.h"
+#include "util/clock.h"
+#include "util/log.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bc/bcmedia.h"
+
+#define CLOSE_MS 800   /* stop video + logout + disconnect: SIGTERM must finish within 1 s */
+
+struct bc_src {
+	struct src *s;
+	uint64_t bytes_win, win_start;
+};
+
+static void on_frame(void *opaque, const struct bcmedia_pkt *p)
+{
+	struct bc_src *b = opaque;
+	struct src *s = b->s;
+	struct au au;
+
+	if (p->kind != BCMEDIA_IFRAME && p->kind != BCMEDIA_PFRAME)
+		return;
+	au.data = p->data;
+	au.len = p->data_len;
+	au.codec = p->frame.codec == BCMEDIA_H265 ? AU_H265 : AU_H264;
+	au.keyframe = p->kind == BCMEDIA_IFRAME;
+	au.gap = 0;
+	au.recv_us = clock_mono_us();
+	if (au.len)
+		(void)auq_push(s->q, &au);   /* too big: dropped and marked as a gap */
+	b->bytes_win += p->data_len;
+	STATUS_UPDATE(s->st, cs->frames_in++; cs->bytes_in += p->data_len;
+		snprintf(cs->codec, sizeof(cs->codec), "%s", au.codec == AU_H265 ? "h265" : "h264");
+		if (cs->state != CAM_STREAMING) cs->state = CAM_STREAMING;);
+	if (au.recv_us - b->win_start >= 2000000) {
+		double bps = (double)b->bytes_win * 8e6 / (double)(au.recv_us - b->win_start);
+		STATUS_UPDATE(s->st, cs->bitrate_bps = bps;);
+		b->bytes_win = 0;
+		b->win_start = au.recv_us;
+	}
+}
+
+static void on_battery(void *opaque, int percent, const char *charge)
+{
+	struct bc_src *b = opaque;
+
+	STATUS_UPDATE(b->s->st, cs->battery_percent = percent;
+		snprintf(cs->charge_status, sizeof(cs->charge_status), "%s", charge););
+}
+
+static void on_motion(void *opaque)
+{
+	struct bc_src *b = opaque;
+
+	STATUS_UPDATE(b->s->st, cs->motion_events++;);
+}
+
+/* Local discovery: unicast to a known address, or broadcast on 2018 + 2015. */
+static int find_udp(struct src *s, struct bcsess *ss)
+{
+	struct disc_client_cfg dc;
+	struct disc_result res;
+	uint16_t ports[SRC_MAX_DISC_PORTS];
+	int fd, r, i;
+
+	disc_client_cfg_defaults(&dc);
+	snprintf(dc.uid, sizeof(dc.uid), "%s", s->o.uid);
+	if ((r = disc_client_cfg_randomize(&dc)) < 0)
+		return r;
+	for (i = 0; i < s->o.n_disc_ports; i++)
+		ports[i] = (uint16_t)s->o.disc_ports[i];
+	fd = sock_udp_open_range(NULL, 53500, 53999, SOCK_F_BROADCAST | SOCK_F_NONBLOCK, NULL,
+				 (uint32_t)clock_mono_us());
+	if (fd < 0)
+		return fd;
+	dc.cli_port = (uint16_t)sock_local_port(fd);
+	dc.timeout_us = (uint32_t)s->o.connect_timeout_ms * 1000u;
+	if (s->o.host[0]) {
+		struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_DGRAM }, *ai;
+		char ip[INET_ADDRSTRLEN];
+		if (getaddrinfo(s->o.host, NULL, &hints, &ai) != 0) {
+			close(fd);
+			return -EHOSTUNREACH;
+		}
+		inet_ntop(AF_INET, &((struct sockaddr_in *)ai->ai_addr)->sin_addr, ip, sizeof(ip));
+		freeaddrinfo(ai);
+		for (i = 0; i < s->o.n_disc_ports; i++)
+			disc_client_add_dest(&dc, ip, ports[i]);
+	} else if ((r = disc_client_add_broadcasts(&dc, s->o.iface[0] ? s->o.iface : NULL, ports,
+						   s->o.n_disc_ports)) <= 0) {
+		close(fd);
+		return r < 0 ? r : -ENETUNREACH;
+	}
+	r = disc_local(fd, &dc, &res);
+	if (r < 0) {
+		close(fd);
+		return r;
+	}
+	/* Unicast from here on: the camera's session socket is the reply's source. */
+	sock_set_broadcast(fd, 0);
+	return bcsess_attach_udp(ss, fd, &res.camera, res.cid, res.did, res.tid, 0);
+}
 
 int src_bc_run(struct src *s)
 {
-	(void)s;
-	return -ENOSYS;
+	struct bc_src b = { .s = s, .win_start = clock_mono_us() };
+	struct bcsess ss;
+	uint64_t lost, retrans, t0;
+	int r;
+
+	bcsess_init(&ss, s->o.max_message_bytes, s->o.max_frame_bytes, s->o.read_timeout_ms);
+	ss.cb.frame = on_frame;
+	ss.cb.battery = on_battery;
+	ss.cb.motion = on_motion;
+	ss.cb.opaque = &b;
+	t0 = clock_mono_us();
+	switch (s->o.kind) {
+	case SRC_BC_TCP:
+		r = bcsess_connect_tcp(&ss, s->o.host, s->o.port ? s->o.port : 9000, s->o.connect_timeout_ms);
+		break;
+	case SRC_BC_UDP:
+		r = find_udp(s, &ss);
+		if (r == -ETIMEDOUT)
+			snprintf(ss.err, sizeof(ss.err), "no answer to discovery for UID %s (asleep or away?)", s->o.uid);
+		break;
+	case SRC_BC_P2P:
+		r = src_p2p_find(s, &ss);
+		break;
+	default:
+		r = -EINVAL;
+	}
+	if (r < 0)
+		goto out;
+	log_debug("camera found after %llu ms", (unsigned long long)((clock_mono_us() - t0) / 1000));
+	if ((r = bcsess_login(&ss, s->o.user, s->o.password, (unsigned)s->o.max_encryption)) < 0)
+		goto out;
+	log_info("logged in to %s (encryption %s)", ss.devinfo.type_info[0] ? ss.devinfo.type_info : "camera",
+		 bc_enc_name(ss.enc));
+	if (bcsess_query_version(&ss) == 0 && ss.have_version)
+		STATUS_UPDATE(s->st,
+			snprintf(cs->model, sizeof(cs->model), "%s", ss.version.type[0] ? ss.version.type : ss.version.name);
+			snprintf(cs->firmware, sizeof(cs->firmware), "%s", ss.version.firmware_version););
+	STATUS_UPDATE(s->st, snprintf(cs->uid, sizeof(cs->uid), "%s", s->o.uid););
+	if ((r = bcsess_start_video(&ss, s->o.substream)) < 0)
+		goto out;
+	STATUS_UPDATE(s->st, cs->stream_width = ss.info_width; cs->stream_height = ss.info_height;);
+	auq_mark_gap(s->q);
+	while (src_should_run(s)) {
+		if ((r = bcsess_run(&ss, 200)) < 0)
+			break;
+		bcsess_stats(&ss, &lost, &retrans);
+		STATUS_UPDATE(s->st, cs->packets_lost = lost; cs->packets_retransmitted = retrans;);
+	}
+	if (!src_should_run(s))
+		r = 0;
+out:
+	if (r < 0 && r != -EACCES)
+		log_debug("camera session: %s", ss.err);
+	if (r == -EACCES || r == -ENOTSUP)
+		log_err("%s", ss.err);
+	bcsess_close(&ss, s->o.user, s->o.password, CLOSE_MS);
+	bcsess_free(&ss);
+	return r;
 }

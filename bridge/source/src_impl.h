@@ -28,6 +28,11 @@ int src_wait(struct src *s, unsigned ms);
  * Returns 0 when it ended because it was asked to, -EACCES on rejected credentials,
  * another negative errno on failure.  They update st (model, resolution, battery…). */
 int src_bc_run(struct src *s);
+
+struct bcsess;
+/* P2P by UID: ask the lookup servers where the camera's register server is, register, and
+ * connect (remote, map or relay) — then attach the session socket to ss.  0 or -errno. */
+int src_p2p_find(struct src *s, struct bcsess *ss);
 int src_av_run(struct src *s);
 
 #endif

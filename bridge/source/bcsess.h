@@ -1,0 +1,81 @@
+/* A Baichuan client session over either transport: TCP (port 9000) or the reliable BcUdp
+ * stream (after local discovery or P2P).  Logs in with the strongest encryption both sides
+ * support, starts the video stream, answers keep-alives, pings, and turns msg-3 media into
+ * access units.  Synchronous: one thread drives it (the source thread, or a test client). */
+#ifndef CB_SOURCE_BCSESS_H
+#define CB_SOURCE_BCSESS_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+#include "bc/bc_devinfo.h"
+#include "bc/bc_info.h"
+#include "bc/bc_reader.h"
+#include "bc/bcmedia.h"
+#include "net/bcconn.h"
+#include "util/sbuf.h"
+
+#define BCSESS_PING_US        5000000u   /* msg 93 liveness check while streaming */
+#define BCSESS_REPLY_US       5000000u   /* wait for a reply to a request */
+
+struct bcsess_media {
+	/* Called for every complete video frame (Annex-B) and info packet. */
+	void (*frame)(void *opaque, const struct bcmedia_pkt *pkt);
+	/* Battery push (252) and motion (33). */
+	void (*battery)(void *opaque, int percent, const char *charge_status);
+	void (*motion)(void *opaque);
+	void *opaque;
+};
+
+struct bcsess {
+	/* transport: exactly one of tcp_fd / conn */
+	int tcp_fd;
+	int udp_fd;
+	struct sockaddr_in peer;     /* UDP: the camera's session address */
+	struct bcconn *conn;
+	struct bc_reader rd;
+	struct bc_crypto tx_crypto;  /* what we encrypt with (same key as rd.ctx.crypto) */
+	struct sbuf out;             /* message being encoded */
+	struct bcmedia_parser media;
+	struct bcsess_media cb;
+	unsigned enc;                /* negotiated encryption */
+	uint16_t next_num;
+	uint16_t video_num;          /* msg_num of the running msg-3 stream */
+	int video_on;
+	int substream;
+	uint64_t last_rx_us, next_ping_us;
+	uint64_t read_timeout_us;
+	size_t max_frame;
+	struct bc_device_info devinfo;
+	struct bc_stream_info_list streams;
+	struct bc_version_info version;
+	int have_version;
+	int info_width, info_height, info_fps;
+	char err[160];               /* why the last call failed (no secrets) */
+};
+
+void bcsess_init(struct bcsess *s, size_t max_msg, size_t max_frame, unsigned read_timeout_ms);
+void bcsess_free(struct bcsess *s);
+
+/* TCP: connect to host:port within timeout_ms.  0 or -errno. */
+int bcsess_connect_tcp(struct bcsess *s, const char *host, int port, unsigned timeout_ms);
+/* UDP: adopt an fd whose discovery found `peer` with cid/did (the session socket). */
+int bcsess_attach_udp(struct bcsess *s, int fd, const struct sockaddr_in *peer, int32_t cid,
+		      int32_t did, uint32_t tid, unsigned mtu);
+
+/* Login with the strongest encryption up to max_enc.  0, -EACCES (credentials refused),
+ * -ETIMEDOUT, -EPROTO (unexpected answer), -ENOTSUP (camera chose an unsupported mode). */
+int bcsess_login(struct bcsess *s, const char *user, const char *pass, unsigned max_enc);
+/* Asks for VersionInfo (model, firmware); failure is not fatal. */
+int bcsess_query_version(struct bcsess *s);
+/* Starts the main (0) or sub (1) stream.  0 or -errno. */
+int bcsess_start_video(struct bcsess *s, int substream);
+/* Handles traffic for up to timeout_ms: media, keep-alives, pings.  0 = fine, -errno = the
+ * session is dead (-ETIMEDOUT silence, -ECONNRESET camera disconnected, …). */
+int bcsess_run(struct bcsess *s, unsigned timeout_ms);
+/* Stops video, logs out, and (UDP) disconnects; bounded to ~max_ms.  Never fails. */
+void bcsess_close(struct bcsess *s, const char *user, const char *pass, unsigned max_ms);
+/* Transport counters for the status page (UDP only; zeros for TCP). */
+void bcsess_stats(const struct bcsess *s, uint64_t *lost, uint64_t *retrans);
+
+#endif
