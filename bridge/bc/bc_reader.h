@@ -1,5 +1,23 @@
 /* Incremental BC stream decoder (TCP, or the reassembled BcUdp byte stream): feed chunks of
- * any size, pull complete decrypted messages.  No allocation per message in steady state. */
+ * any size, pull complete decrypted messages.  No allocation per message in steady state
+ * (an Extension XML is parsed with expat when present).
+ *
+ * Typical client use (the simulator is the mirror image):
+ *   bc_reader_init(&r, 0);
+ *   send bc_msg_legacy_login(.., BC_ENC_FULL_AES, ..)           (bc_login.h)
+ *   on data: bc_reader_feed(&r, buf, n);
+ *            while ((rc = bc_reader_next(&r, &m)) != 0) {
+ *                    if (rc < 0) { log bc_reader_errmsg(&r); continue; }   (or drop the link)
+ *                    nonce reply: bc_nonce_parse(m.payload, ..) and
+ *                                 bc_reader_set_crypto(&r, m.hdr.response_code & 0xff, nonce, pw)
+ *                    m.payload_is_binary: bcmedia_parser_feed(..)         (bcmedia.h)
+ *            }
+ *   send: bc_msg_encode(&msg, &r.ctx.crypto, &out)                       (bc_msg.h)
+ *
+ * Header map: bc_header.h (framing, ids), bc_crypto.h (XOR/AES/MD5), bc_msg.h (message +
+ * encode), bc_ext.h (Extension), bc_login.h (login/nonce/logout), bc_devinfo.h (DeviceInfo,
+ * StreamInfoList), bc_preview.h (msg 3/4), bc_info.h (78/80/93), bc_event.h (33/234/252/253),
+ * bc_xmlw.h (camera-style XML writer + getters), bcmedia.h (media packets). */
 #ifndef CB_BC_READER_H
 #define CB_BC_READER_H
 

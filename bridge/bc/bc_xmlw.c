@@ -36,8 +36,28 @@ int bcx_close(struct sbuf *b, const char *name)
 
 int bcx_leaf(struct sbuf *b, const char *name, const char *text)
 {
-	xml_leaf(b, name, text ? text : "");
-	return sbuf_add(b, "\n", 1);
+	const char *cr;
+	char chunk[256];
+
+	if (!text)
+		text = "";
+	sbuf_printf(b, "<%s>", name);
+	/* A raw CR would come back as LF (XML end-of-line handling): write it as a reference. */
+	while ((cr = strchr(text, '\r'))) {
+		size_t n = (size_t)(cr - text);
+		while (n) {
+			size_t k = n < sizeof(chunk) - 1 ? n : sizeof(chunk) - 1;
+			memcpy(chunk, text, k);
+			chunk[k] = 0;
+			xml_escape(b, chunk);
+			text += k;
+			n -= k;
+		}
+		sbuf_add(b, "&#13;", 5);
+		text++;
+	}
+	xml_escape(b, text);
+	return sbuf_printf(b, "</%s>\n", name);
 }
 
 int bcx_leaf_ll(struct sbuf *b, const char *name, long long v)
@@ -85,8 +105,12 @@ int bcx_get_str(const struct xml_node *n, const char *path, char *out, size_t si
 		return -E2BIG;
 	l = strlen(s);
 	if (l >= size) {
-		memcpy(out, s, size - 1);
-		out[size - 1] = 0;
+		/* Truncate on a UTF-8 character boundary so the result stays valid text. */
+		l = size - 1;
+		while (l > 0 && ((unsigned char)s[l] & 0xc0) == 0x80)
+			l--;
+		memcpy(out, s, l);
+		out[l] = 0;
 		return -E2BIG;
 	}
 	memcpy(out, s, l + 1);

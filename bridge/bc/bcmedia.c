@@ -95,6 +95,7 @@ static int parse_frame(const uint8_t *buf, size_t len, size_t max_frame, struct 
 	}
 	p->data = buf + BCMEDIA_FRAME_HDR_LEN + ahs;
 	p->data_len = size;
+	p->pad = p->data + size;
 	p->wire_len = total;
 	return (int)total;
 }
@@ -115,12 +116,15 @@ static int parse_audio(const uint8_t *buf, size_t len, struct bcmedia_pkt *p, st
 	total = BCMEDIA_AUDIO_HDR_LEN + size + bcmedia_pad(size);
 	if (len < total)
 		return 0;
+	p->audio_size2 = rd_le16(buf + 6);
+	p->verbatim = true;
 	if (p->kind == BCMEDIA_ADPCM) {
 		p->adpcm.sub_magic = rd_le16(buf + 8);
 		p->adpcm.half_block = rd_le16(buf + 10);
 	}
 	p->data = buf + hdr;
 	p->data_len = BCMEDIA_AUDIO_HDR_LEN + size - hdr;
+	p->pad = buf + BCMEDIA_AUDIO_HDR_LEN + size;
 	p->wire_len = total;
 	return (int)total;
 }
@@ -198,7 +202,7 @@ int bcmedia_write(struct sbuf *b, const struct bcmedia_pkt *p)
 		memcpy(h + BCMEDIA_FRAME_HDR_LEN, f->additional, f->additional_len);
 		sbuf_add(b, h, BCMEDIA_FRAME_HDR_LEN + f->additional_len);
 		sbuf_add(b, p->data, p->data_len);
-		sbuf_add(b, zeros, bcmedia_pad(p->data_len));
+		sbuf_add(b, p->pad ? p->pad : zeros, bcmedia_pad(p->data_len));
 		break;
 	}
 	case BCMEDIA_AAC:
@@ -209,15 +213,19 @@ int bcmedia_write(struct sbuf *b, const struct bcmedia_pkt *p)
 			return -EINVAL;
 		wr_le32(h, p->kind == BCMEDIA_AAC ? BCMEDIA_MAGIC_AAC : BCMEDIA_MAGIC_ADPCM);
 		wr_le16(h + 4, (uint16_t)size);
-		wr_le16(h + 6, (uint16_t)size);
+		wr_le16(h + 6, p->verbatim ? p->audio_size2 : (uint16_t)size);
 		if (p->kind == BCMEDIA_ADPCM) {
-			wr_le16(h + 8, p->adpcm.sub_magic ? p->adpcm.sub_magic : BCMEDIA_ADPCM_SUB_MAGIC);
-			wr_le16(h + 10, p->adpcm.half_block ? p->adpcm.half_block
-							    : (uint16_t)(p->data_len / 2));
+			uint16_t magic = p->adpcm.sub_magic, half = p->adpcm.half_block;
+			if (!p->verbatim && !magic)
+				magic = BCMEDIA_ADPCM_SUB_MAGIC;
+			if (!p->verbatim && !half)
+				half = (uint16_t)(p->data_len / 2);
+			wr_le16(h + 8, magic);
+			wr_le16(h + 10, half);
 		}
 		sbuf_add(b, h, p->kind == BCMEDIA_ADPCM ? 12 : 8);
 		sbuf_add(b, p->data, p->data_len);
-		sbuf_add(b, zeros, bcmedia_pad(size));
+		sbuf_add(b, p->pad ? p->pad : zeros, bcmedia_pad(size));
 		break;
 	}
 	default:

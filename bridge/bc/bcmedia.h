@@ -1,7 +1,7 @@
 /* BcMedia: the media packets carried in the binary payloads of msg 3 (video) / 202 (talk).
  * Consecutive payloads of one stream form a byte stream; a packet may span payloads.
- * Every packet = 4-byte magic + header + data + zero padding to 8 (computed on the size
- * field).  See ../shared/protocol/BAICHUAN.md §6. */
+ * Every packet = 4-byte magic + header + data + padding to 8 (computed on the size field;
+ * normally zeros, but never checked: real captures carry stale bytes there).  See ../shared/protocol/BAICHUAN.md §6. */
 #ifndef CB_BC_BCMEDIA_H
 #define CB_BC_BCMEDIA_H
 
@@ -57,8 +57,8 @@ struct bcmedia_frame {          /* I / P frame */
 };
 
 struct bcmedia_adpcm {
-	uint16_t sub_magic;         /* 0x0100; 0 = 0x0100 when writing */
-	uint16_t half_block;        /* ignored when parsing; 0 = data_len/2 when writing */
+	uint16_t sub_magic;         /* 0x0100; 0 = 0x0100 when writing (unless verbatim) */
+	uint16_t half_block;        /* ignored when parsing; 0 = data_len/2 when writing (unless verbatim) */
 };
 
 struct bcmedia_pkt {
@@ -69,7 +69,13 @@ struct bcmedia_pkt {
 	const uint8_t *data;        /* frames: Annex-B; AAC: ADTS; ADPCM: DVI-4 block incl. the
 	                               4-byte predictor; NULL for info */
 	size_t data_len;
+	/* Padding as received (bcmedia_pad(size) bytes), so re-serializing is byte-exact: the
+	 * Swann I-frame capture pads with stale non-zero bytes.  NULL = zeros when writing. */
+	const uint8_t *pad;
 	size_t wire_len;            /* bytes of the packet including padding */
+	uint16_t audio_size2;       /* AAC/ADPCM: the repeated size field as received */
+	bool verbatim;              /* set by the parser: write audio_size2 and the ADPCM
+	                               sub-header exactly as received, no defaults */
 };
 
 /* Padding after `size` data bytes. */
@@ -84,7 +90,7 @@ const char *bcmedia_kind_name(enum bcmedia_kind k);
 int bcmedia_parse(const uint8_t *buf, size_t len, size_t max_frame, struct bcmedia_pkt *p,
 		  struct bc_err *err);
 
-/* Appends the packet with its real header layout and zero padding.  -EINVAL for a bad kind,
+/* Appends the packet with its real header layout and padding (p->pad or zeros).  -EINVAL for a bad kind,
  * additional_len > 64, or audio data over the u16 size field. */
 int bcmedia_write(struct sbuf *b, const struct bcmedia_pkt *p);
 /* Convenience for I-frames: 8-byte additional header {posix_time, 0}. */

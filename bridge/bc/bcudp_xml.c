@@ -121,6 +121,21 @@ const char *bcudp_field_name(enum bcudp_field f)
 	return (unsigned)f < BCUDP_F_COUNT ? fields[f].name : "?";
 }
 
+uint32_t bcudp_kind_fields(enum bcudp_kind k, uint32_t *required)
+{
+	uint32_t allowed = 0;
+
+	if (required)
+		*required = 0;
+	if (k <= BCUDP_K_UNKNOWN || k >= BCUDP_K_COUNT)
+		return 0;
+	for (int i = 0; kinds[k].order[i] != END; i++)
+		allowed |= BCUDP_HAS(kinds[k].order[i]);
+	if (required)
+		*required = kinds[k].required;
+	return allowed;
+}
+
 /* ---- building ------------------------------------------------------------------------- */
 
 static void open_tag(struct sbuf *b, const char *name, unsigned flags)
@@ -197,14 +212,13 @@ static void build_field(const struct bcudp_msg *m, int f, unsigned flags, struct
 int bcudp_msg_build(const struct bcudp_msg *m, unsigned flags, struct sbuf *b)
 {
 	const struct kdesc *k;
-	uint32_t allowed = 0;
+	uint32_t allowed, required;
 
 	if (m->kind <= BCUDP_K_UNKNOWN || m->kind >= BCUDP_K_COUNT)
 		return -EINVAL;
 	k = &kinds[m->kind];
-	for (int i = 0; k->order[i] != END; i++)
-		allowed |= BCUDP_HAS(k->order[i]);
-	if ((m->has & k->required) != k->required || (m->has & ~allowed))
+	allowed = bcudp_kind_fields(m->kind, &required);
+	if ((m->has & required) != required || (m->has & ~allowed))
 		return -EINVAL;
 	/* Strings must be terminated within their buffers. */
 	for (int i = 0; k->order[i] != END; i++) {

@@ -77,6 +77,8 @@ void bcudp_msg_init(struct bcudp_msg *m, enum bcudp_kind kind);
 const char *bcudp_kind_name(enum bcudp_kind k);
 enum bcudp_kind bcudp_kind_from_name(const char *name);
 const char *bcudp_field_name(enum bcudp_field f);
+/* Fields a kind may carry (returned) and must carry (*required, may be NULL) as has-masks. */
+uint32_t bcudp_kind_fields(enum bcudp_kind k, uint32_t *required);
 
 /* Appends the XML to out.  -EINVAL when a mandatory field is missing, a field the kind does
  * not define is set, or the kind is UNKNOWN; else out->err. */

@@ -14,7 +14,6 @@
 static inline int32_t sdiff(uint32_t a, uint32_t b) { return (int32_t)(a - b); }
 
 struct txslot {
-	uint64_t sent_at;            /* last transmission */
 	uint16_t len;
 	uint8_t sent, sacked;
 };
@@ -33,8 +32,11 @@ struct bcconn {
 	struct txslot *tx;
 	uint8_t *txbuf;
 	uint32_t snd_una, snd_nxt, snd_end;
-	uint32_t rs_cur;             /* resend scan cursor */
-	uint64_t rs_check;           /* nothing is due for resending before this */
+	/* Resend round: go-back-N over [rs_cur, rs_end), skipping what the peer's bitmap acked.
+	 * A round starts when snd_una has not moved for resend_us. */
+	uint32_t rs_cur, rs_end;
+	int rs_active;
+	uint64_t progress_at;        /* snd_una last moved, a round started, or flight began */
 
 	/* receive: [dlv_nxt, rcv_nxt) received in order (dlv_off bytes of dlv_nxt already read),
 	 * later slots up to rcv_end hold out-of-order packets */
@@ -139,7 +141,6 @@ int bcconn_new(const struct bcconn_cfg *cfg, uint64_t now, struct bcconn **out)
 	c->last_rx = now;
 	c->next_ack = now;
 	c->next_hb = now;            /* neolink sends the first heartbeat right away */
-	c->rs_check = UINT64_MAX;
 	c->lat_window_start = now;
 	*out = c;
 	return 0;
@@ -236,7 +237,7 @@ static void on_data(struct bcconn *c, const struct bcudp_pkt *p)
 	c->st.rx_bytes += p->payload_len;
 	/* ids skipped over for the first time count as lost (even if they arrive later) */
 	if (sdiff(id, c->hi_next) > 0)
-		c->st.rx_lost += (uint32_t)(id - c->hi_next);
+		c->st.rx_gaps += (uint32_t)(id - c->hi_next);
 	if (sdiff(id + 1, c->hi_next) > 0)
 		c->hi_next = id + 1;
 	if (sdiff(id + 1, c->rcv_end) > 0)
@@ -268,13 +269,13 @@ static void on_ack(struct bcconn *c, const struct bcudp_pkt *p, uint64_t now)
 		c->st.rx_bad++;      /* acks something we never sent */
 		return;
 	}
+	if (sdiff(base, c->snd_una) > 0)
+		c->progress_at = now;
 	while (sdiff(base, c->snd_una) > 0) {
 		struct txslot *s = txs(c, c->snd_una);
 		memset(s, 0, sizeof(*s));
 		c->snd_una++;
 	}
-	if (sdiff(c->rs_cur, c->snd_una) < 0)
-		c->rs_cur = c->snd_una;
 	n = p->payload_len;
 	if (n > (uint32_t)(c->snd_nxt - base))
 		n = c->snd_nxt - base;
@@ -455,9 +456,20 @@ int bcconn_write(struct bcconn *c, const void *buf, size_t len)
 
 int bcconn_write_msg(struct bcconn *c, const void *msg, size_t len)
 {
-	size_t hdr = len < BCCONN_BC_HDR ? len : BCCONN_BC_HDR;
+	size_t need;
 
-	return queue(c, msg, len, c->cfg.msg_new_packet || tail_room(c) < hdr);
+	switch (c->cfg.msg_align) {
+	case BCCONN_ALIGN_HEADER:
+		need = len < BCCONN_BC_HDR ? len : BCCONN_BC_HDR;
+		break;
+	case BCCONN_ALIGN_PACKET:
+		need = SIZE_MAX;
+		break;
+	default:
+		need = len;
+		break;
+	}
+	return queue(c, msg, len, tail_room(c) < need || !tail_room(c));
 }
 
 static int emit_data(struct bcconn *c, uint32_t id, uint64_t now, uint8_t *out, size_t cap)
@@ -473,9 +485,6 @@ static int emit_data(struct bcconn *c, uint32_t id, uint64_t now, uint8_t *out, 
 		s->sent = 1;
 		c->st.tx_bytes += s->len;
 	}
-	s->sent_at = now;
-	if (c->rs_check > now + c->cfg.resend_us)
-		c->rs_check = now + c->cfg.resend_us;
 	c->st.tx_data++;
 	return n;
 }
@@ -499,34 +508,27 @@ static int emit_ack(struct bcconn *c, uint8_t *out, size_t cap)
 			       c->bitmap, n);
 }
 
-/* Oldest unacknowledged packet whose resend time has come, scanning from rs_cur; when a full
- * sweep finds nothing, remember the earliest due time so idle polls stay O(1). */
-static int find_resend(struct bcconn *c, uint64_t now, uint32_t *id)
+/* Next packet of the current resend round, starting one when the acks have stalled. */
+static int next_resend(struct bcconn *c, uint64_t now, uint32_t *id)
 {
-	uint64_t due_min = UINT64_MAX;
-
-	if (c->snd_una == c->snd_nxt || now < c->rs_check)
-		return 0;
-	if (sdiff(c->rs_cur, c->snd_una) < 0 || sdiff(c->rs_cur, c->snd_nxt) > 0)
+	if (!c->rs_active) {
+		if (c->snd_una == c->snd_nxt || now < c->progress_at + c->cfg.resend_us)
+			return 0;
+		c->rs_active = 1;
 		c->rs_cur = c->snd_una;
-	for (; c->rs_cur != c->snd_nxt; c->rs_cur++) {
-		struct txslot *s = txs(c, c->rs_cur);
-		if (!s->sacked && s->sent_at + c->cfg.resend_us <= now) {
-			*id = c->rs_cur++;
-			return 1;
-		}
+		c->rs_end = c->snd_nxt;
+		c->progress_at = now;
 	}
-	c->rs_cur = c->snd_una;
-	for (uint32_t i = c->snd_una; i != c->snd_nxt; i++) {
-		struct txslot *s = txs(c, i);
-		if (!s->sacked && s->sent_at + c->cfg.resend_us < due_min)
-			due_min = s->sent_at + c->cfg.resend_us;
+	if (sdiff(c->rs_cur, c->snd_una) < 0)
+		c->rs_cur = c->snd_una;
+	while (sdiff(c->rs_cur, c->rs_end) < 0 && txs(c, c->rs_cur)->sacked)
+		c->rs_cur++;
+	if (sdiff(c->rs_cur, c->rs_end) >= 0) {
+		c->rs_active = 0;
+		return 0;
 	}
-	c->rs_check = due_min;
-	/* something already due sits before the cursor we just swept from: take it now */
-	if (due_min <= now)
-		return find_resend(c, now, id);
-	return 0;
+	*id = c->rs_cur++;
+	return 1;
 }
 
 int bcconn_poll(struct bcconn *c, uint64_t now, uint8_t *out, size_t cap)
@@ -554,9 +556,11 @@ int bcconn_poll(struct bcconn *c, uint64_t now, uint8_t *out, size_t cap)
 							     : now + c->cfg.hb_us;
 		c->st.tx_ctrl++;
 		n = bcudp_build_disc(out, cap, c->cfg.tid, c->hb_xml, c->hb_len);
-	} else if (find_resend(c, now, &id)) {
+	} else if (next_resend(c, now, &id)) {
 		n = emit_data(c, id, now, out, cap);
 	} else if (c->snd_nxt != c->snd_end && c->snd_nxt - c->snd_una < c->cfg.tx_inflight) {
+		if (c->snd_una == c->snd_nxt)
+			c->progress_at = now;        /* the resend clock starts with the flight */
 		n = emit_data(c, c->snd_nxt, now, out, cap);
 		c->snd_nxt++;
 	}
@@ -578,9 +582,10 @@ uint64_t bcconn_next_deadline(const struct bcconn *c, uint64_t now)
 		t = c->next_ack;
 	if (c->cfg.heartbeat && c->next_hb < t)
 		t = c->next_hb;
-	if (c->snd_una != c->snd_nxt && c->rs_check < t)
-		t = c->rs_check;
-	if (c->snd_nxt != c->snd_end && c->snd_nxt - c->snd_una < c->cfg.tx_inflight)
+	if (c->snd_una != c->snd_nxt && c->progress_at + c->cfg.resend_us < t)
+		t = c->progress_at + c->cfg.resend_us;
+	if (c->rs_active ||
+	    (c->snd_nxt != c->snd_end && c->snd_nxt - c->snd_una < c->cfg.tx_inflight))
 		t = now;
 	return t;
 }

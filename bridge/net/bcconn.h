@@ -7,9 +7,10 @@
  *   receive : reassembly across loss/duplication/reordering in a bounded window, delivered in
  *             packet_id order through bcconn_read(); ack = last in-order id + byte bitmap of
  *             later packets, every 10 ms.  Accepts bitmap and cumulative-only acks.
- *   send    : bytes cut into Data payloads ≤ mtu-20; each unacknowledged packet is resent
- *             500 ms after its last transmission, oldest first, which is go-back-N from the
- *             last acknowledged id when the peer's acks stall or ignore gaps.
+ *   send    : bytes cut into Data payloads ≤ mtu-20.  When the cumulative ack has not moved
+ *             for 500 ms, a resend round goes back to the last acknowledged id and resends
+ *             every packet in flight in order (go-back-N, what in-order-only peers such as
+ *             camera_proxy need), skipping those a bitmap ack reported; then 500 ms again.
  *   session : client sends C2D_HB every 1 s (camera D2C_HB optional); C2D_DISC/D2C_DISC/R2C_DISC
  *             → CLOSED_BY_PEER (answered with our DISC); 10 s of silence → TIMED_OUT. */
 #ifndef CB_NET_BCCONN_H
@@ -36,6 +37,15 @@
 
 enum bcconn_role { BCCONN_CLIENT, BCCONN_CAMERA };
 enum bcconn_state { BCCONN_OPEN, BCCONN_CLOSED_BY_PEER, BCCONN_TIMED_OUT, BCCONN_CLOSED };
+/* Message placement for bcconn_write_msg (camera_proxy tears the session down when a BC
+ * header straddles two datagrams). */
+enum bcconn_align {
+	BCCONN_ALIGN_WHOLE,          /* append to the current packet only if the whole message
+				      * fits, else start a new one (real cameras: several small
+				      * messages per packet, each ~1 KiB Argus 2 message alone) */
+	BCCONN_ALIGN_HEADER,         /* append if its first BCCONN_BC_HDR bytes fit */
+	BCCONN_ALIGN_PACKET,         /* every message starts a new packet */
+};
 
 struct bcconn_cfg {
 	enum bcconn_role role;
@@ -46,13 +56,14 @@ struct bcconn_cfg {
 	unsigned tx_queue, tx_inflight, rx_window;   /* packets */
 	int heartbeat;               /* send C2D_HB/D2C_HB every hb_us */
 	int ack_bitmap;              /* 1: bitmap acks (default); 0: cumulative only */
-	int msg_new_packet;          /* bcconn_write_msg starts every message in a new packet */
+	enum bcconn_align msg_align; /* how bcconn_write_msg places messages in packets */
 	uint32_t ack_us, resend_us, hb_us, timeout_us;
 };
 
 struct bcconn_stats {
 	uint64_t tx_datagrams, tx_data, tx_retrans, tx_acks, tx_ctrl, tx_bytes;
-	uint64_t rx_datagrams, rx_data, rx_dup, rx_lost, rx_out_of_window, rx_oversize;
+	uint64_t rx_datagrams, rx_data, rx_dup, rx_out_of_window, rx_oversize;
+	uint64_t rx_gaps;            /* ids skipped when a later one arrived first (loss or reordering) */
 	uint64_t rx_acks, rx_ctrl, rx_bad, rx_foreign, rx_bytes;
 	uint32_t tx_queued, tx_inflight, rx_buffered;      /* packets, right now */
 	uint32_t latency_us;         /* mean interval between the peer's acks, last second */
@@ -61,7 +72,7 @@ struct bcconn_stats {
 struct bcconn;
 
 /* Defaults: mtu 1350, windows above, heartbeat on for the client and off for the camera,
- * bitmap acks, header-fit message alignment. */
+ * bitmap acks, BCCONN_ALIGN_WHOLE. */
 void bcconn_cfg_defaults(struct bcconn_cfg *cfg, enum bcconn_role role, int32_t local_id,
 			 int32_t remote_id);
 /* 0, -EINVAL (mtu or a window out of range), -ENOMEM.  `now` starts the silence timer. */
@@ -77,11 +88,11 @@ int bcconn_on_datagram(struct bcconn *c, const uint8_t *buf, size_t len, uint64_
 /* Queue stream bytes, all or nothing: len, -ENOBUFS (queue full: retry later or drop),
  * -EMSGSIZE (larger than the whole queue), -EPIPE (not open). */
 int bcconn_write(struct bcconn *c, const void *buf, size_t len);
-/* Same for one complete BC message: it never shares a packet with a message's header that
- * would straddle packets — a new packet is started when the first BCCONN_BC_HDR bytes would
- * not fit in the current one (or always, with cfg.msg_new_packet). */
+/* Same for one complete BC message, placed per cfg.msg_align: a message's header never
+ * straddles two packets and messages never interleave. */
 int bcconn_write_msg(struct bcconn *c, const void *msg, size_t len);
-/* Bytes that can be queued right now (an under-estimate is never given). */
+/* Bytes bcconn_write() accepts right now (bcconn_write_msg may need up to one packet more,
+ * as it can skip the room left in the last packet). */
 size_t bcconn_tx_space(const struct bcconn *c);
 /* 1 when everything written has been acknowledged. */
 int bcconn_tx_idle(const struct bcconn *c);

@@ -3,7 +3,7 @@
 CC := clang
 FUZZ_SECONDS ?= 60
 OUT := build/fuzz
-SRCS := $(wildcard bridge/bc/*.c bridge/util/*.c)
+SRCS := $(wildcard bridge/bc/*.c bridge/util/*.c) bridge/net/bcconn.c
 PKG_CFLAGS := $(shell pkg-config --cflags libcrypto expat zlib)
 PKG_LIBS := $(shell pkg-config --libs libcrypto expat zlib)
 FLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ibridge -Wall -Wextra -Werror -Wno-unused-parameter \

@@ -4,10 +4,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "bc/bc_header.h"
+#include "util/sbuf.h"
 #include "testutil.h"
 
 static void test_len_by_class(void **state)
