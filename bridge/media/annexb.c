@@ -10,7 +10,7 @@
 int annexb_nal_next(const uint8_t **pos, const uint8_t *end, const uint8_t **sc,
 		    const uint8_t **nal, size_t *nal_len)
 {
-	const uint8_t *p = *pos, *start = NULL;
+	const uint8_t *p = *pos, *start = NULL, *begin = *pos;
 
 	/* Find 00 00 01 via memchr on the 01. */
 	while (p + 3 <= end) {
@@ -38,11 +38,12 @@ int annexb_nal_next(const uint8_t **pos, const uint8_t *end, const uint8_t **sc,
 		}
 		q = one - 1;
 	}
-	*pos = e;
+	/* Leave *pos on the zero byte of a 4-byte start code so the next call sees it. */
+	*pos = e > n && e < end && e[-1] == 0 ? e - 1 : e;
 	while (e > n && e[-1] == 0)
 		e--;
-	if (sc)
-		*sc = start;
+	if (sc)   /* a 4-byte start code belongs to this NAL, not to the previous one */
+		*sc = start > begin && start[-1] == 0 ? start - 1 : start;
 	*nal = n;
 	*nal_len = (size_t)(e - n);
 	return 1;

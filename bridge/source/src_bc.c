@@ -151,7 +151,7 @@ int src_bc_run(struct src *s)
 		STATUS_UPDATE(s->st,
 			snprintf(cs->model, sizeof(cs->model), "%s", ss.version.type[0] ? ss.version.type : ss.version.name);
 			snprintf(cs->firmware, sizeof(cs->firmware), "%s", ss.version.firmware_version););
-	STATUS_UPDATE(s->st, snprintf(cs->uid, sizeof(cs->uid), "%s", s->o.uid););
+	STATUS_UPDATE(s->st, snprintf(cs->uid, sizeof(cs->uid), "%.39s", s->o.uid););
 	if ((r = bcsess_start_video(&ss, s->o.substream)) < 0)
 		goto out;
 	STATUS_UPDATE(s->st, cs->stream_width = ss.info_width; cs->stream_height = ss.info_height;);

@@ -1,0 +1,52 @@
+/* The HTTP sidecar: MJPEG stream, snapshots, status JSON, Prometheus metrics, health check and
+ * a small live-view page, served by libmicrohttpd from its own threads.  It only reads the
+ * frame hub and the status; it never blocks the video thread. */
+#ifndef CB_HTTP_HTTP_H
+#define CB_HTTP_HTTP_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct hub;
+struct status;
+struct http_server;
+
+#define HTTP_DEFAULT_LISTEN          "127.0.0.1:8080"
+#define HTTP_DEFAULT_MAX_CONNECTIONS 64
+#define HTTP_MAX_CONNECTIONS_LIMIT   1024
+#define HTTP_DEFAULT_TIMEOUT_S       30
+#define HTTP_DEFAULT_JPEG_QUALITY    80
+/* Largest picture a snapshot may be scaled to (either side), and the MJPEG scale bound. */
+#define HTTP_MAX_SCALE_DIM           4096
+#define HTTP_MIN_SCALE_DIM           8
+
+struct http_opts {
+	const char *listen;        /* "ADDR:PORT" or "[V6]:PORT"; NULL = HTTP_DEFAULT_LISTEN; port 0 = any */
+	const char *user;          /* basic auth; NULL or "" = no auth.  Never logged. */
+	const char *password;
+	int max_connections;       /* 0 = HTTP_DEFAULT_MAX_CONNECTIONS */
+	int jpeg_quality;          /* 1..100; 0 = HTTP_DEFAULT_JPEG_QUALITY */
+	int mjpeg_width;           /* MJPEG output size; 0 = frame size (one may be 0: aspect kept) */
+	int mjpeg_height;
+	int timeout_s;             /* idle timeout (and header deadline); 0 = HTTP_DEFAULT_TIMEOUT_S */
+	const char *camera_name;   /* for /api/v1/cameras/NAME and the metrics label */
+	const char *version;       /* cam_bridge_build_info{version=…}; NULL = "unknown" */
+};
+
+/* Starts the daemon and its notifier thread.  `hub` and `st` must outlive the server.
+ * Errors: -EINVAL (bad listen address or option), -EADDRINUSE, -ENOMEM, … */
+int http_server_start(const struct http_opts *opts, struct hub *hub, struct status *st,
+		      struct http_server **out);
+/* Closes every connection and frees the server (NULL is fine). */
+void http_server_stop(struct http_server *srv);
+/* The port actually bound (useful with port 0). */
+int http_server_port(const struct http_server *srv);
+/* JPEG encodes done for the MJPEG stream (tests: one per frame whatever the viewer count). */
+uint64_t http_server_stream_encodes(const struct http_server *srv);
+/* Open MJPEG viewers. */
+int http_server_stream_viewers(struct http_server *srv);
+
+/* Parses "ADDR:PORT" / "[V6]:PORT" (numeric address or "localhost") into *sa. */
+int http_parse_listen(const char *s, struct sockaddr_storage *sa, socklen_t *len);
+
+#endif

@@ -1,0 +1,81 @@
+/* Shared by the files of bridge/http: the server object. */
+#ifndef CB_HTTP_INTERNAL_H
+#define CB_HTTP_INTERNAL_H
+
+#include "http/http.h"
+#include "http/jpegcache.h"
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#define MJPEG_BOUNDARY        "cambridgeframe"
+/* Re-send the last picture this often while the camera is idle, so browsers keep the view. */
+#define MJPEG_RESEND_US       1000000u
+/* How often the notifier looks at idle viewers, header deadlines and the snapshot hold. */
+#define HTTP_TICK_MS          250
+/* A request's headers must be complete this long after connect (or after the previous
+ * response on a kept-alive connection); slow-header clients are cut (capped by timeout_s). */
+#define HTTP_HEADER_DEADLINE_S 10
+/* A snapshot counts as someone watching (wake = on-demand) for this long. */
+#define HTTP_SNAPSHOT_HOLD_US 10000000u
+/* Per-connection memory in MHD: bounds the request header size too. */
+#define HTTP_CONN_MEMORY      (32 * 1024)
+#define MJPEG_BLOCK           (128 * 1024)
+/* Encoded pictures held at once beyond one per viewer. */
+#define JPEG_CACHE_SPARE      4
+#define PNG_COMPRESSION_LEVEL 1
+
+struct mjpeg_viewer;
+struct http_conn;
+
+struct http_server {
+	struct MHD_Daemon *d;
+	struct hub *hub;
+	struct status *st;
+	int port;
+	int auth;
+	char *user, *pass;
+	char camera[64];
+	char version[64];
+	int max_conn;
+	int timeout_s;
+	int quality;
+	int mjpeg_w, mjpeg_h;
+
+	struct jpeg_cache *stream_cache;
+	struct jpeg_cache *full_cache;   /* == stream_cache when the stream is not scaled */
+	pthread_mutex_t adhoc_lock;      /* scaled snapshots */
+	struct jpeg_enc adhoc;
+
+	pthread_t notifier;
+	int notifier_started;
+
+	pthread_mutex_t lock;            /* everything below */
+	int stopping;
+	struct mjpeg_viewer *viewers;
+	int n_viewers;
+	uint64_t handled_seq;            /* newest hub frame the notifier has dealt with */
+	struct MHD_Connection **wake;    /* scratch, max_conn entries */
+	struct http_conn *conns;
+	uint64_t snap_hold_until;
+	int snap_hold_active;            /* notifier's hub_viewer_add is in force */
+};
+
+/* mjpeg.c */
+int mjpeg_open(struct http_server *s, struct MHD_Connection *conn, struct MHD_Response **out);
+/* Resumes suspended viewers: all of them (new frame) or only those due a re-send (tick).
+ * Must be called without s->lock held. */
+void mjpeg_wake(struct http_server *s, int only_idle);
+
+/* http_snapshot.c */
+enum MHD_Result http_snapshot(struct http_server *s, struct MHD_Connection *conn, int png);
+
+/* http_server.c */
+enum MHD_Result http_reply_text(struct MHD_Connection *conn, unsigned code, const char *type,
+				const char *text);
+void http_common_headers(struct MHD_Response *r);
+/* Seconds since the epoch for a CLOCK_MONOTONIC time, as "1712345678.123456". */
+void http_timestamp(uint64_t mono_us, char *buf, size_t len);
+
+#endif

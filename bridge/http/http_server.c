@@ -1,0 +1,615 @@
+/* The libmicrohttpd daemon: options, routing, basic auth, header deadlines, and the notifier
+ * thread that turns hub frames into MJPEG wake-ups. */
+#include "http/http_internal.h"
+#include "http/http_text.h"
+#include "out/hub.h"
+#include "out/status.h"
+#include "util/clock.h"
+#include "util/sbuf.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define HTTP_REALM            "cam-bridge"
+#define HTTP_LISTEN_MAX       128
+/* /healthz is 200 while the hub got a picture (camera or placeholder card) this recently. */
+#define HTTP_HEALTHZ_MAX_AGE_US 10000000u
+#define HTTP_TEXT_MAX         (256 * 1024)
+
+/* A connection followed for the header deadline. */
+struct http_conn {
+	int fd;
+	int in_request;
+	int cut;
+	uint64_t phase_start_us;
+	struct http_conn *prev, *next;
+};
+
+static int request_marker;
+
+int http_parse_listen(const char *s, struct sockaddr_storage *sa, socklen_t *len)
+{
+	char host[HTTP_LISTEN_MAX];
+	const char *port_s;
+	size_t hl;
+
+	if (!s || strlen(s) >= HTTP_LISTEN_MAX)
+		return -EINVAL;
+	if (s[0] == '[') {
+		const char *e = strchr(s, ']');
+		if (!e || e[1] != ':')
+			return -EINVAL;
+		hl = (size_t)(e - s - 1);
+		memcpy(host, s + 1, hl);
+		port_s = e + 2;
+	} else {
+		const char *c = strrchr(s, ':');
+		if (!c || memchr(s, ':', (size_t)(c - s)))
+			return -EINVAL;    /* bare IPv6 needs brackets */
+		hl = (size_t)(c - s);
+		memcpy(host, s, hl);
+		port_s = c + 1;
+	}
+	host[hl] = 0;
+	if (!*port_s || strlen(port_s) > 5)
+		return -EINVAL;
+	unsigned port = 0;
+	for (const char *p = port_s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		port = port * 10 + (unsigned)(*p - '0');
+	}
+	if (port > 65535)
+		return -EINVAL;
+	memset(sa, 0, sizeof(*sa));
+	if (!strcmp(host, "localhost"))
+		snprintf(host, sizeof(host), "127.0.0.1");
+	struct sockaddr_in *a4 = (struct sockaddr_in *)sa;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)sa;
+	if (s[0] != '[' && inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*a4);
+		return 0;
+	}
+	if (s[0] == '[' && inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*a6);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void http_timestamp(uint64_t mono_us, char *buf, size_t len)
+{
+	uint64_t now_m = clock_mono_us(), now_r = clock_real_us();
+	uint64_t age = now_m > mono_us ? now_m - mono_us : 0;
+	uint64_t t = now_r > age ? now_r - age : 0;
+
+	snprintf(buf, len, "%llu.%06llu", (unsigned long long)(t / 1000000u),
+		 (unsigned long long)(t % 1000000u));
+}
+
+void http_common_headers(struct MHD_Response *r)
+{
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache, no-store, must-revalidate");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+}
+
+enum MHD_Result http_reply_text(struct MHD_Connection *conn, unsigned code, const char *type,
+				const char *text)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+								 MHD_RESPMEM_MUST_COPY);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	http_common_headers(r);
+	enum MHD_Result ret = MHD_queue_response(conn, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result reply_sbuf(struct MHD_Connection *conn, unsigned code, const char *type,
+				  struct sbuf *b)
+{
+	if (b->err) {
+		sbuf_free(b);
+		return http_reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
+				       "out of memory\n");
+	}
+	/* MUST_FREE hands the sbuf's memory to MHD. */
+	struct MHD_Response *r = MHD_create_response_from_buffer(b->len, b->data,
+								 MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		sbuf_free(b);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	http_common_headers(r);
+	enum MHD_Result ret = MHD_queue_response(conn, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Length-independent comparison (the length itself is not secret enough to matter). */
+static int secret_eq(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned char d = la != lb;
+
+	for (size_t i = 0; i < la; i++)
+		d |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
+	return d == 0;
+}
+
+static int authorized(struct http_server *s, struct MHD_Connection *conn)
+{
+	char *pass = NULL;
+	char *user = MHD_basic_auth_get_username_password(conn, &pass);
+	int ok = user && pass && secret_eq(user, s->user) & secret_eq(pass, s->pass);
+
+	if (user)
+		MHD_free(user);
+	if (pass) {
+		explicit_bzero(pass, strlen(pass));
+		MHD_free(pass);
+	}
+	return ok;
+}
+
+static void fill_ctx(struct http_server *s, struct http_text_ctx *c, struct cam_status *cs)
+{
+	struct frame *f;
+
+	status_snapshot(s->st, cs);
+	memset(c, 0, sizeof(*c));
+	c->cs = cs;
+	c->camera = s->camera;
+	c->version = s->version;
+	c->now_us = clock_mono_us();
+	if ((f = hub_latest(s->hub, 0))) {
+		c->last_hub_frame_us = f->mono_us;
+		frame_unref(f);
+	}
+	pthread_mutex_lock(&s->lock);
+	c->http_viewers = s->n_viewers;
+	pthread_mutex_unlock(&s->lock);
+	c->hub_viewers = hub_viewers(s->hub);
+	c->stream_encodes = jpeg_cache_encodes(s->stream_cache);
+}
+
+static enum MHD_Result serve_text(struct http_server *s, struct MHD_Connection *conn, int metrics)
+{
+	struct cam_status cs;
+	struct http_text_ctx c;
+	struct sbuf b;
+
+	fill_ctx(s, &c, &cs);
+	sbuf_init(&b, HTTP_TEXT_MAX);
+	if (metrics) {
+		http_metrics_text(&b, &c);
+		return reply_sbuf(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b);
+	}
+	http_status_json(&b, &c);
+	return reply_sbuf(conn, MHD_HTTP_OK, "application/json", &b);
+}
+
+static enum MHD_Result serve_healthz(struct http_server *s, struct MHD_Connection *conn)
+{
+	struct cam_status cs;
+	struct http_text_ctx c;
+	char msg[96];
+
+	fill_ctx(s, &c, &cs);
+	uint64_t last = c.last_hub_frame_us > cs.last_frame_mono_us ? c.last_hub_frame_us
+								  : cs.last_frame_mono_us;
+	if (last && c.now_us - last <= HTTP_HEALTHZ_MAX_AGE_US) {
+		snprintf(msg, sizeof(msg), "ok %s\n", cam_state_name(cs.state));
+		return http_reply_text(conn, MHD_HTTP_OK, "text/plain", msg);
+	}
+	if (last)
+		snprintf(msg, sizeof(msg), "no frame for %.1f s\n", (double)(c.now_us - last) / 1e6);
+	else
+		snprintf(msg, sizeof(msg), "no frame yet\n");
+	return http_reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", msg);
+}
+
+static enum MHD_Result serve_stream(struct http_server *s, struct MHD_Connection *conn)
+{
+	struct MHD_Response *r;
+
+	if (mjpeg_open(s, conn, &r) < 0)
+		return http_reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
+				       "out of memory\n");
+	enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* camera_proxy's routes: /api/v1/cameras/NAME and /api/v1/cameras/NAME/stream. */
+static int camera_route(struct http_server *s, const char *url, int *stream)
+{
+	static const char pfx[] = "/api/v1/cameras/";
+	size_t nl = strlen(s->camera);
+
+	if (strncmp(url, pfx, sizeof(pfx) - 1) || !nl)
+		return 0;
+	url += sizeof(pfx) - 1;
+	if (strncmp(url, s->camera, nl))
+		return 0;
+	url += nl;
+	if (!*url) {
+		*stream = 0;
+		return 1;
+	}
+	if (!strcmp(url, "/stream")) {
+		*stream = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static struct http_conn *conn_track(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_size, void **req_cls)
+{
+	struct http_server *s = cls;
+	int stream = 0;
+
+	(void)version;
+	(void)upload_data;
+	if (!*req_cls) {
+		struct http_conn *t = conn_track(conn);
+		if (t) {
+			pthread_mutex_lock(&s->lock);
+			t->in_request = 1;
+			pthread_mutex_unlock(&s->lock);
+		}
+		*req_cls = &request_marker;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0;     /* no endpoint takes a body: drop it */
+		return MHD_YES;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+		struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL,
+									 MHD_RESPMEM_PERSISTENT);
+		if (!r)
+			return MHD_NO;
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+		enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	if (s->auth && !authorized(s, conn)) {
+		static const char msg[] = "authentication required\n";
+		struct MHD_Response *r = MHD_create_response_from_buffer(
+			sizeof(msg) - 1, (void *)msg, MHD_RESPMEM_PERSISTENT);
+		if (!r)
+			return MHD_NO;
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+		enum MHD_Result ret = MHD_queue_basic_auth_fail_response(conn, HTTP_REALM, r);
+		MHD_destroy_response(r);
+		return ret;
+	}
+	if (!strcmp(url, "/"))
+		return http_reply_text(conn, MHD_HTTP_OK, "text/html; charset=utf-8", http_index_html);
+	if (!strcmp(url, "/stream"))
+		return serve_stream(s, conn);
+	if (!strcmp(url, "/snapshot.jpg"))
+		return http_snapshot(s, conn, 0);
+	if (!strcmp(url, "/snapshot.png"))
+		return http_snapshot(s, conn, 1);
+	if (!strcmp(url, "/api/v1/status"))
+		return serve_text(s, conn, 0);
+	if (!strcmp(url, "/metrics"))
+		return serve_text(s, conn, 1);
+	if (!strcmp(url, "/healthz"))
+		return serve_healthz(s, conn);
+	if (camera_route(s, url, &stream))
+		return stream ? serve_stream(s, conn) : http_snapshot(s, conn, 0);
+	return http_reply_text(conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct http_server *s = cls;
+	struct http_conn *t = conn_track(conn);
+
+	(void)req_cls;
+	(void)toe;
+	if (!t)
+		return;
+	pthread_mutex_lock(&s->lock);
+	t->in_request = 0;
+	t->phase_start_us = clock_mono_us();
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_ctx,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	struct http_conn *t;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+		if (!ci || !(t = calloc(1, sizeof(*t))))
+			return;    /* not followed: only the idle timeout applies */
+		t->fd = ci->connect_fd;
+		t->phase_start_us = clock_mono_us();
+		pthread_mutex_lock(&s->lock);
+		t->next = s->conns;
+		if (t->next)
+			t->next->prev = t;
+		s->conns = t;
+		pthread_mutex_unlock(&s->lock);
+		*socket_ctx = t;
+		return;
+	}
+	if (!(t = *socket_ctx))
+		return;
+	/* MHD closes the socket only after this notification: the fd is still ours to
+	 * shut down until it is unlinked here. */
+	pthread_mutex_lock(&s->lock);
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		s->conns = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	pthread_mutex_unlock(&s->lock);
+	free(t);
+	*socket_ctx = NULL;
+}
+
+/* Connections still sending headers past the deadline are shut down; MHD then sees the
+ * socket fail and closes it on its own thread. */
+static void cut_slow_headers(struct http_server *s, uint64_t now)
+{
+	int deadline_s = s->timeout_s < HTTP_HEADER_DEADLINE_S ? s->timeout_s : HTTP_HEADER_DEADLINE_S;
+	uint64_t limit = (uint64_t)deadline_s * 1000000u;
+
+	pthread_mutex_lock(&s->lock);
+	for (struct http_conn *t = s->conns; t; t = t->next) {
+		if (t->in_request || t->cut || now - t->phase_start_us < limit)
+			continue;
+		shutdown(t->fd, SHUT_RDWR);
+		t->cut = 1;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void snapshot_hold(struct http_server *s, uint64_t now)
+{
+	int add = 0, del = 0;
+
+	pthread_mutex_lock(&s->lock);
+	int want = s->snap_hold_until > now;
+	if (want != s->snap_hold_active) {
+		s->snap_hold_active = want;
+		add = want;
+		del = !want;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (add)
+		hub_viewer_add(s->hub);
+	if (del)
+		hub_viewer_remove(s->hub);
+}
+
+static void *notifier_main(void *arg)
+{
+	struct http_server *s = arg;
+	uint64_t seen = 0, next_tick = clock_mono_us() + HTTP_TICK_MS * 1000u;
+
+	for (;;) {
+		pthread_mutex_lock(&s->lock);
+		int stop = s->stopping;
+		pthread_mutex_unlock(&s->lock);
+		if (stop)
+			break;
+		uint64_t now = clock_mono_us();
+		int wait_ms = next_tick > now ? (int)((next_tick - now) / 1000u) : 0;
+		struct frame *f = hub_wait(s->hub, seen, wait_ms);
+		if (f) {
+			seen = f->seq;
+			pthread_mutex_lock(&s->lock);
+			int watching = s->n_viewers > 0;
+			pthread_mutex_unlock(&s->lock);
+			if (watching) {
+				struct jpeg_buf *b;
+				/* Encoded here, once, off the HTTP thread. */
+				if (jpeg_cache_get(s->stream_cache, f, &b) == 0)
+					jpeg_buf_unref(b);
+			}
+			frame_unref(f);
+			pthread_mutex_lock(&s->lock);
+			s->handled_seq = seen;
+			pthread_mutex_unlock(&s->lock);
+			mjpeg_wake(s, 0);
+		}
+		now = clock_mono_us();
+		if (now >= next_tick) {
+			next_tick = now + HTTP_TICK_MS * 1000u;
+			if (seen)
+				mjpeg_wake(s, 1);
+			cut_slow_headers(s, now);
+			snapshot_hold(s, now);
+		}
+	}
+	return NULL;
+}
+
+static char *dup_secret(const char *s)
+{
+	return s && *s ? strdup(s) : NULL;
+}
+
+static void free_secret(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+static void server_free(struct http_server *s)
+{
+	if (s->full_cache != s->stream_cache)
+		jpeg_cache_free(s->full_cache);
+	jpeg_cache_free(s->stream_cache);
+	jpeg_enc_fini(&s->adhoc);
+	while (s->conns) {
+		struct http_conn *t = s->conns;
+		s->conns = t->next;
+		free(t);
+	}
+	free(s->wake);
+	free_secret(s->user);
+	free_secret(s->pass);
+	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->adhoc_lock);
+	free(s);
+}
+
+int http_server_start(const struct http_opts *o, struct hub *hub, struct status *st,
+		      struct http_server **out)
+{
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	struct http_server *s;
+	int r;
+
+	*out = NULL;
+	if (!o || !hub || !st)
+		return -EINVAL;
+	if ((r = http_parse_listen(o->listen ? o->listen : HTTP_DEFAULT_LISTEN, &sa, &salen)) < 0)
+		return r;
+	if (o->max_connections < 0 || o->max_connections > HTTP_MAX_CONNECTIONS_LIMIT ||
+	    o->jpeg_quality < 0 || o->jpeg_quality > 100 || o->timeout_s < 0 ||
+	    o->mjpeg_width < 0 || o->mjpeg_width > HTTP_MAX_SCALE_DIM ||
+	    o->mjpeg_height < 0 || o->mjpeg_height > HTTP_MAX_SCALE_DIM ||
+	    (o->user && *o->user && (!o->password || strchr(o->user, ':'))))
+		return -EINVAL;
+	if (!(s = calloc(1, sizeof(*s))))
+		return -ENOMEM;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->adhoc_lock, NULL);
+	s->hub = hub;
+	s->st = st;
+	s->max_conn = o->max_connections ? o->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS;
+	s->timeout_s = o->timeout_s ? o->timeout_s : HTTP_DEFAULT_TIMEOUT_S;
+	s->quality = o->jpeg_quality ? o->jpeg_quality : HTTP_DEFAULT_JPEG_QUALITY;
+	s->mjpeg_w = o->mjpeg_width;
+	s->mjpeg_h = o->mjpeg_height;
+	snprintf(s->camera, sizeof(s->camera), "%s", o->camera_name ? o->camera_name : "");
+	snprintf(s->version, sizeof(s->version), "%s", o->version ? o->version : "unknown");
+	r = -ENOMEM;
+	if (o->user && *o->user) {
+		s->auth = 1;
+		if (!(s->user = dup_secret(o->user)) || !(s->pass = strdup(o->password)))
+			goto fail;
+	}
+	if (!(s->wake = calloc((size_t)s->max_conn, sizeof(*s->wake))))
+		goto fail;
+	s->stream_cache = jpeg_cache_new(s->mjpeg_w, s->mjpeg_h, s->quality,
+					 (unsigned)s->max_conn + JPEG_CACHE_SPARE);
+	if (!s->stream_cache)
+		goto fail;
+	if (s->mjpeg_w || s->mjpeg_h)
+		s->full_cache = jpeg_cache_new(0, 0, s->quality, JPEG_CACHE_SPARE + 4);
+	else
+		s->full_cache = s->stream_cache;
+	if (!s->full_cache || jpeg_enc_init(&s->adhoc, s->quality) < 0)
+		goto fail;
+
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_TURBO;
+	if (sa.ss_family == AF_INET6) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&sa;
+		/* "[::]" is the user's explicit choice of every address: v4 too. */
+		flags |= IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr) ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+	}
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->max_conn,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->timeout_s,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
+				MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+				MHD_OPTION_END);
+	if (!s->d) {
+		r = errno == EADDRINUSE || errno == EACCES || errno == EADDRNOTAVAIL ? -errno
+										    : -EIO;
+		goto fail;
+	}
+	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = di ? di->port : 0;
+	if ((r = -pthread_create(&s->notifier, NULL, notifier_main, s)) < 0) {
+		MHD_stop_daemon(s->d);
+		goto fail;
+	}
+	s->notifier_started = 1;
+	*out = s;
+	return 0;
+fail:
+	server_free(s);
+	return r;
+}
+
+void http_server_stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stopping = 1;
+	pthread_mutex_unlock(&s->lock);
+	if (s->notifier_started)
+		pthread_join(s->notifier, NULL);
+	/* MHD must not be stopped with suspended connections; resumed viewers see
+	 * `stopping` and end their stream. */
+	mjpeg_wake(s, 0);
+	MHD_stop_daemon(s->d);
+	if (s->snap_hold_active)
+		hub_viewer_remove(s->hub);
+	server_free(s);
+}
+
+int http_server_port(const struct http_server *s)
+{
+	return s ? s->port : -EINVAL;
+}
+
+uint64_t http_server_stream_encodes(const struct http_server *s)
+{
+	return jpeg_cache_encodes(s->stream_cache);
+}
+
+int http_server_stream_viewers(struct http_server *s)
+{
+	int n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->n_viewers;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}

@@ -1,0 +1,202 @@
+#include "http/http_text.h"
+#include "out/status.h"
+#include "util/sbuf.h"
+
+#include <math.h>
+#include <string.h>
+#include <strings.h>
+
+#define STR(b, field) http_json_str(b, field, sizeof(field))
+
+static void num(struct sbuf *b, double v)
+{
+	if (isfinite(v))
+		sbuf_printf(b, "%.3f", v);
+	else
+		sbuf_add(b, "null", 4);
+}
+
+/* true / false / null from the camera's free-form charge status. */
+static const char *charging(const char *cs)
+{
+	if (!cs[0])
+		return "null";
+	return !strncasecmp(cs, "charging", 8) ? "true" : "false";
+}
+
+void http_status_json(struct sbuf *b, const struct http_text_ctx *c)
+{
+	const struct cam_status *s = c->cs;
+
+	sbuf_add(b, "{\"camera\":{\"name\":", 18);
+	STR(b, s->name);
+	sbuf_add(b, ",\"model\":", 9);
+	STR(b, s->model);
+	sbuf_add(b, ",\"firmware\":", 12);
+	STR(b, s->firmware);
+	sbuf_add(b, ",\"uid\":", 7);
+	STR(b, s->uid);
+	sbuf_add(b, ",\"source\":", 10);
+	STR(b, s->source);
+	sbuf_add(b, "},\"state\":", 10);
+	http_json_str(b, cam_state_name(s->state), 32);
+	sbuf_add(b, ",\"battery\":{\"percent\":", 22);
+	if (s->battery_percent >= 0)
+		sbuf_printf(b, "%d", s->battery_percent);
+	else
+		sbuf_add(b, "null", 4);
+	sbuf_printf(b, ",\"charging\":%s,\"charge_status\":", charging(s->charge_status));
+	STR(b, s->charge_status);
+	sbuf_printf(b, "},\"stream\":{\"width\":%d,\"height\":%d,\"codec\":",
+		    s->stream_width, s->stream_height);
+	STR(b, s->codec);
+	sbuf_printf(b, "},\"output\":{\"width\":%d,\"height\":%d,\"fps\":%d,\"format\":",
+		    s->out_width, s->out_height, s->out_fps);
+	STR(b, s->out_format);
+	sbuf_add(b, "},\"fps_in\":", 11);
+	num(b, s->fps_in);
+	sbuf_add(b, ",\"fps_out\":", 11);
+	num(b, s->fps_out);
+	sbuf_printf(b, ",\"decode\":{\"count\":%llu,\"avg_ms\":", (unsigned long long)s->decode_count);
+	if (s->decode_count)
+		num(b, s->decode_seconds_sum * 1000.0 / (double)s->decode_count);
+	else
+		sbuf_add(b, "null", 4);
+	sbuf_add(b, "},\"bitrate_bps\":", 16);
+	num(b, s->bitrate_bps);
+	sbuf_printf(b, ",\"frames\":{\"in\":%llu,\"decoded\":%llu,\"dropped\":%llu,\"out\":%llu}",
+		    (unsigned long long)s->frames_in, (unsigned long long)s->frames_decoded,
+		    (unsigned long long)s->frames_dropped, (unsigned long long)s->frames_out);
+	sbuf_printf(b, ",\"bytes_in\":%llu,\"packets_lost\":%llu,\"packets_retransmitted\":%llu"
+		    ",\"reconnects\":%llu,\"motion_events\":%llu",
+		    (unsigned long long)s->bytes_in, (unsigned long long)s->packets_lost,
+		    (unsigned long long)s->packets_retransmitted,
+		    (unsigned long long)s->reconnects, (unsigned long long)s->motion_events);
+	sbuf_add(b, ",\"uptime_seconds\":", 18);
+	num(b, c->now_us > s->started_mono_us ? (double)(c->now_us - s->started_mono_us) / 1e6 : 0);
+	sbuf_add(b, ",\"last_frame_age_seconds\":", 26);
+	if (s->last_frame_mono_us && c->now_us >= s->last_frame_mono_us)
+		num(b, (double)(c->now_us - s->last_frame_mono_us) / 1e6);
+	else
+		sbuf_add(b, "null", 4);
+	sbuf_printf(b, ",\"consumers\":{\"http\":%d,\"v4l2\":", c->http_viewers);
+	if (s->v4l2_clients >= 0)
+		sbuf_printf(b, "%d", s->v4l2_clients);
+	else
+		sbuf_add(b, "null", 4);
+	sbuf_printf(b, ",\"watching\":%d},\"hwaccel\":", c->hub_viewers);
+	STR(b, s->hwaccel);
+	sbuf_add(b, "}\n", 2);
+}
+
+/* ---- Prometheus text format 0.0.4 ------------------------------------------------------ */
+
+static void head(struct sbuf *b, const char *name, const char *type, const char *help)
+{
+	sbuf_printf(b, "# HELP cam_bridge_%s %s\n# TYPE cam_bridge_%s %s\n", name, help, name, type);
+}
+
+static void labels(struct sbuf *b, const struct http_text_ctx *c)
+{
+	sbuf_add(b, "{camera=\"", 9);
+	http_prom_label(b, c->camera, 256);
+	sbuf_add(b, "\"", 1);
+}
+
+static void sample_u(struct sbuf *b, const struct http_text_ctx *c, const char *name,
+		     unsigned long long v)
+{
+	sbuf_printf(b, "cam_bridge_%s", name);
+	labels(b, c);
+	sbuf_printf(b, "} %llu\n", v);
+}
+
+static void sample_d(struct sbuf *b, const struct http_text_ctx *c, const char *name, double v)
+{
+	sbuf_printf(b, "cam_bridge_%s", name);
+	labels(b, c);
+	if (isfinite(v))
+		sbuf_printf(b, "} %.6g\n", v);
+	else
+		sbuf_add(b, "} NaN\n", 6);
+}
+
+static void counter(struct sbuf *b, const struct http_text_ctx *c, const char *name,
+		    const char *help, uint64_t v)
+{
+	head(b, name, "counter", help);
+	sample_u(b, c, name, (unsigned long long)v);
+}
+
+static void gauge(struct sbuf *b, const struct http_text_ctx *c, const char *name,
+		  const char *help, double v)
+{
+	head(b, name, "gauge", help);
+	sample_d(b, c, name, v);
+}
+
+void http_metrics_text(struct sbuf *b, const struct http_text_ctx *c)
+{
+	const struct cam_status *s = c->cs;
+
+	gauge(b, c, "up", "1 when the camera is streaming video.", s->state == CAM_STREAMING);
+	head(b, "state", "gauge", "Camera connection state (1 for the current one).");
+	for (int st = CAM_CONNECTING; st <= CAM_AUTH_FAILED; st++) {
+		sbuf_add(b, "cam_bridge_state", 16);
+		labels(b, c);
+		sbuf_printf(b, ",state=\"%s\"} %d\n", cam_state_name((enum cam_state)st),
+			    s->state == (enum cam_state)st);
+	}
+	head(b, "build_info", "gauge", "Build information.");
+	sbuf_add(b, "cam_bridge_build_info", 21);
+	labels(b, c);
+	sbuf_add(b, ",version=\"", 10);
+	http_prom_label(b, c->version ? c->version : "unknown", 64);
+	sbuf_add(b, "\"} 1\n", 5);
+	counter(b, c, "frames_in_total", "Video access units received from the camera.", s->frames_in);
+	counter(b, c, "frames_decoded_total", "Pictures decoded.", s->frames_decoded);
+	counter(b, c, "frames_dropped_total",
+		"Pictures not shown (loss, waiting for a keyframe, decode errors).", s->frames_dropped);
+	counter(b, c, "frames_out_total", "Pictures written to the outputs.", s->frames_out);
+	counter(b, c, "bytes_in_total", "Compressed video bytes received.", s->bytes_in);
+	counter(b, c, "packets_lost_total", "Transport packets lost.", s->packets_lost);
+	counter(b, c, "packets_retransmitted_total", "Transport packets retransmitted.",
+		s->packets_retransmitted);
+	counter(b, c, "reconnects_total", "Camera sessions re-established.", s->reconnects);
+	counter(b, c, "motion_events_total", "Motion events reported by the camera.", s->motion_events);
+	counter(b, c, "mjpeg_encodes_total", "JPEG encodes for the MJPEG stream.", c->stream_encodes);
+
+	head(b, "decode_seconds", "histogram", "Time to decode one picture.");
+	for (int i = 0; i < STATUS_DECODE_BUCKETS; i++) {
+		sbuf_add(b, "cam_bridge_decode_seconds_bucket", 32);
+		labels(b, c);
+		sbuf_printf(b, ",le=\"%g\"} %llu\n", status_decode_bucket_le[i],
+			    (unsigned long long)s->decode_buckets[i]);
+	}
+	sbuf_add(b, "cam_bridge_decode_seconds_bucket", 32);
+	labels(b, c);
+	sbuf_printf(b, ",le=\"+Inf\"} %llu\n", (unsigned long long)s->decode_count);
+	sample_d(b, c, "decode_seconds_sum", s->decode_seconds_sum);
+	sample_u(b, c, "decode_seconds_count", (unsigned long long)s->decode_count);
+
+	head(b, "battery_percent", "gauge", "Battery charge in percent (absent when unknown).");
+	if (s->battery_percent >= 0)
+		sample_d(b, c, "battery_percent", s->battery_percent);
+	head(b, "battery_charging", "gauge", "1 while the battery charges (absent when unknown).");
+	if (s->charge_status[0])
+		sample_d(b, c, "battery_charging", !strncasecmp(s->charge_status, "charging", 8));
+	gauge(b, c, "fps_in", "Pictures per second received.", s->fps_in);
+	gauge(b, c, "fps_out", "Pictures per second written to the outputs.", s->fps_out);
+	gauge(b, c, "bitrate_bits_per_second", "Compressed video bitrate in.", s->bitrate_bps);
+	gauge(b, c, "http_clients", "Open MJPEG viewers.", c->http_viewers);
+	head(b, "v4l2_clients", "gauge", "Processes reading the V4L2 device (absent when unknown).");
+	if (s->v4l2_clients >= 0)
+		sample_d(b, c, "v4l2_clients", s->v4l2_clients);
+	gauge(b, c, "uptime_seconds", "Seconds since the bridge started.",
+	      c->now_us > s->started_mono_us ? (double)(c->now_us - s->started_mono_us) / 1e6 : 0);
+	head(b, "last_frame_age_seconds", "gauge",
+	     "Seconds since the last camera picture (absent before the first).");
+	if (s->last_frame_mono_us && c->now_us >= s->last_frame_mono_us)
+		sample_d(b, c, "last_frame_age_seconds",
+			 (double)(c->now_us - s->last_frame_mono_us) / 1e6);
+}

@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Reads the frame marker (bridge/media/marker.h) from every picture of a raw video file and
+checks what a consumer saw.
+
+    markers.py FILE FORMAT WxH [--min N] [--max N] [--ge C] [--placeholder-ok] [--need-placeholder]
+
+FORMAT: i420, nv12 or yuyv (packed pictures, no padding).  Prints the counters, then one
+verdict line.  Checks: the file is a whole number of pictures; at least --min (default 1)
+marked pictures; counters strictly increasing (a consumer may skip frames, never go back or
+repeat); every counter >= --ge; no unmarked picture unless --placeholder-ok (placeholder
+cards carry no marker), and at least one with --need-placeholder.  A torn picture (the top and
+bottom rows of the band carry two different counters: v4l2loopback 0.12 lets a writer overwrite a
+ring slot a slow mmap reader is still copying) is reported and tolerated up to 1 in 4.
+Exit 0 ok, 1 not.
+
+The reading rule is marker.c's: the centre half of each of the 32 cells of the top h/16 rows;
+a cell is a bit when its mean is within 40 of 16 or 235 and no sample is more than 70 away.
+"""
+import sys
+
+MARGIN, SPREAD, ONE, ZERO = 40, 70, 235, 16
+
+
+def picture_size(fmt, w, h):
+    if fmt in ("i420", "nv12"):
+        return w * h * 3 // 2
+    if fmt == "yuyv":
+        return w * h * 2
+    raise SystemExit("markers.py: unknown format %s" % fmt)
+
+
+def read_marker(buf, off, fmt, w, h, rows=None):
+    step = 2 if fmt == "yuyv" else 1
+    stride = w * step
+    bh = h // 16
+    if w < 32 or h < 16:
+        return -1
+    r0, r1 = rows if rows else (bh // 4, bh - bh // 4)
+    if r1 <= r0:
+        r1 = r0 + 1
+    v = 0
+    for i in range(32):
+        x0, x1 = i * w // 32, (i + 1) * w // 32
+        cw = x1 - x0
+        s0, s1 = x0 + cw // 4, x1 - cw // 4
+        if s1 <= s0:
+            s1 = s0 + 1
+        samples = []
+        for r in range(r0, r1):
+            row = off + r * stride
+            samples.extend(buf[row + x * step] for x in range(s0, s1))
+        mean = sum(samples) / len(samples)
+        if abs(mean - ONE) <= MARGIN and max(abs(s - ONE) for s in samples) <= SPREAD:
+            bit = 1
+        elif abs(mean - ZERO) <= MARGIN and max(abs(s - ZERO) for s in samples) <= SPREAD:
+            bit = 0
+        else:
+            return -1
+        v = (v << 1) | bit
+    return v
+
+
+def main(argv):
+    args = argv[1:]
+    if len(args) < 3:
+        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        return 2
+    path, fmt, size = args[0], args[1], args[2]
+    w, h = (int(x) for x in size.lower().split("x"))
+    opts = args[3:]
+    mn, mx, ge, ph_ok, need_ph = 1, None, None, False, False
+    i = 0
+    while i < len(opts):
+        o = opts[i]
+        if o == "--min":
+            mn = int(opts[i + 1]); i += 1
+        elif o == "--max":
+            mx = int(opts[i + 1]); i += 1
+        elif o == "--ge":
+            ge = int(opts[i + 1]); i += 1
+        elif o == "--placeholder-ok":
+            ph_ok = True
+        elif o == "--need-placeholder":
+            ph_ok = need_ph = True
+        else:
+            print("markers.py: unknown option %s" % o, file=sys.stderr)
+            return 2
+        i += 1
+    with open(path, "rb") as f:
+        data = f.read()
+    ps = picture_size(fmt, w, h)
+    problems = []
+    if len(data) == 0:
+        problems.append("empty file")
+    if len(data) % ps:
+        problems.append("%d bytes is not a whole number of %d-byte pictures" % (len(data), ps))
+    counters, torn = [], 0
+    bh = h // 16
+    for k in range(len(data) // ps):
+        c = read_marker(data, k * ps, fmt, w, h)
+        if c < 0 and bh >= 4:
+            # Torn: the first and last rows of the band carry two different counters (the
+            # producer overwrote the ring slot while the consumer copied it; 0.12.7 allows that).
+            a = read_marker(data, k * ps, fmt, w, h, (0, 2))
+            b = read_marker(data, k * ps, fmt, w, h, (bh - 2, bh))
+            if a >= 0 and b >= 0 and a != b:
+                c = -2
+                torn += 1
+        counters.append(c)
+    marked = [c for c in counters if c >= 0]
+    unmarked = len(counters) - len(marked) - torn
+    print("%s: %d pictures, %d marked, %d torn, %d unmarked: %s" % (
+        path, len(counters), len(marked), torn, unmarked,
+        " ".join(str(c) if c >= 0 else ("T" if c == -2 else "-") for c in counters)))
+    mn = max(1, mn - torn) if torn else mn   # --min counts torn pictures as seen
+    if len(marked) < mn:
+        problems.append("%d marked pictures < %d" % (len(marked), mn))
+    if mx is not None and len(counters) > mx:
+        problems.append("%d pictures > %d" % (len(counters), mx))
+    for a, b in zip(marked, marked[1:]):
+        if b <= a:
+            problems.append("counter went from %d to %d" % (a, b))
+            break
+    if ge is not None and marked and marked[0] < ge:
+        problems.append("first counter %d < %d" % (marked[0], ge))
+    if torn * 4 > len(counters):
+        problems.append("%d of %d pictures torn" % (torn, len(counters)))
+    if unmarked and not ph_ok:
+        problems.append("%d pictures without a marker" % unmarked)
+    if need_ph and not unmarked:
+        problems.append("no placeholder (unmarked) picture")
+    if problems:
+        print("FAIL %s: %s" % (path, "; ".join(problems)))
+        return 1
+    print("ok %s: %d..%d increasing" % (path, marked[0], marked[-1]) if marked else "ok %s" % path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
