@@ -8,7 +8,6 @@
 #include "media/conv.h"
 #include "media/dec.h"
 #include "media/img.h"
-#include "media/marker.h"
 #include "media/placeholder.h"
 #include "out/hub.h"
 #include "out/pace.h"
@@ -180,9 +179,7 @@ static void handle_au(struct vstate *s, const struct au *au)
 		STATUS_UPDATE(v->st, cs->frames_dropped++;);
 		return;
 	}
-	f->marker = marker_read(f->data, f->width, f->width, f->height);
-	f->placeholder = 0;
-	frame_ref(f);
+	frame_ref(f);   /* conv_frame has read the frame marker into f->marker */
 	hub_publish(v->hub, f);
 	if (s->cam)
 		frame_unref(s->cam);
