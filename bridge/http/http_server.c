@@ -17,7 +17,7 @@
 
 #define HTTP_REALM            "cam-bridge"
 #define HTTP_LISTEN_MAX       128
-/* /healthz is 200 while the hub got a picture (camera or placeholder card) this recently. */
+/* /healthz is 200 while camera pictures arrived this recently. */
 #define HTTP_HEALTHZ_MAX_AGE_US 10000000u
 #define HTTP_TEXT_MAX         (256 * 1024)
 
@@ -208,8 +208,9 @@ static enum MHD_Result serve_healthz(struct http_server *s, struct MHD_Connectio
 	char msg[96];
 
 	fill_ctx(s, &c, &cs);
-	uint64_t last = c.last_hub_frame_us > cs.last_frame_mono_us ? c.last_hub_frame_us
-								  : cs.last_frame_mono_us;
+	/* Camera frames count, not the placeholder card; the hub's newest frame stands in only
+	 * where no camera frame is recorded in the status (a bare hub). */
+	uint64_t last = cs.last_frame_mono_us ? cs.last_frame_mono_us : c.last_hub_frame_us;
 	if (last && c.now_us - last <= HTTP_HEALTHZ_MAX_AGE_US) {
 		snprintf(msg, sizeof(msg), "ok %s\n", cam_state_name(cs.state));
 		return http_reply_text(conn, MHD_HTTP_OK, "text/plain", msg);

@@ -43,10 +43,10 @@ struct fx {
 	int port;
 	pthread_t prod;
 	int prod_running;
-	volatile int prod_stop;
+	int prod_stop;            /* atomic */
 	int fps;
 	uint32_t counter;        /* next marker */
-	volatile uint64_t published;
+	uint64_t published;       /* atomic */
 };
 
 static void publish_one(struct fx *x)
@@ -64,14 +64,14 @@ static void publish_one(struct fx *x)
 	x->counter++;
 	hub_publish(x->hub, f);
 	STATUS_UPDATE(&x->st, cs->last_frame_mono_us = clock_mono_us(); cs->frames_out++;);
-	x->published++;
+	__atomic_add_fetch(&x->published, 1, __ATOMIC_RELAXED);
 }
 
 static void *producer(void *arg)
 {
 	struct fx *x = arg;
 
-	while (!x->prod_stop) {
+	while (!__atomic_load_n(&x->prod_stop, __ATOMIC_RELAXED)) {
 		publish_one(x);
 		clock_sleep_us(1000000u / (unsigned)x->fps);
 	}
@@ -81,7 +81,7 @@ static void *producer(void *arg)
 static void fx_start_producer(struct fx *x, int fps)
 {
 	x->fps = fps;
-	x->prod_stop = 0;
+	__atomic_store_n(&x->prod_stop, 0, __ATOMIC_RELAXED);
 	assert_int_equal(pthread_create(&x->prod, NULL, producer, x), 0);
 	x->prod_running = 1;
 }
@@ -90,7 +90,7 @@ static void fx_stop_producer(struct fx *x)
 {
 	if (!x->prod_running)
 		return;
-	x->prod_stop = 1;
+	__atomic_store_n(&x->prod_stop, 1, __ATOMIC_RELAXED);
 	pthread_join(x->prod, NULL);
 	x->prod_running = 0;
 }
