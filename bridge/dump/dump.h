@@ -36,9 +36,12 @@ struct dump {
 	struct dump_opts o;
 	FILE *out;
 	uint64_t items, errors, warnings;
+	uint64_t packets, ignored, truncated;   /* pcap statistics for the summary */
 	struct dump_file_span files[DUMP_MAX_FILES];
 	unsigned n_files;
 	struct jw jw;               /* the line being built (reused: no per-item allocation) */
+	struct jw ejw;              /* the same for stderr */
+	struct sbuf scratch;        /* XML being redacted before printing */
 };
 
 /* Where an item came from. */
@@ -48,6 +51,8 @@ struct dump_where {
 	double time;                /* pcap: capture timestamp, seconds */
 	const char *src, *dst;      /* pcap: "ip:port" */
 	const char *proto;          /* pcap: "tcp" / "udp" */
+	bool has_conn;              /* item of a BcUdp Data stream: offsets are in that stream */
+	int32_t conn_id;
 };
 
 void dump_init(struct dump *d, const struct dump_opts *o);

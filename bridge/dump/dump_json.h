@@ -30,7 +30,7 @@ void jw_arr(struct jw *j, const char *key);
 void jw_arr_end(struct jw *j);
 
 void jw_str(struct jw *j, const char *key, const char *s);
-/* Bytes as a JSON string; at most max bytes (then *truncated = true if not NULL). */
+/* Bytes as a JSON string (any bytes: escaped, invalid UTF-8 replaced). */
 void jw_strn(struct jw *j, const char *key, const void *s, size_t len);
 void jw_u64(struct jw *j, const char *key, uint64_t v);
 void jw_i64(struct jw *j, const char *key, int64_t v);
