@@ -244,9 +244,10 @@ static void update_wanted(struct vstate *s, uint64_t now)
 	int want = watching || (s->last_watch_us &&
 		now - s->last_watch_us < (uint64_t)v->o.idle_seconds * 1000000u);
 	if (want != s->wanted) {
+		if (s->wanted >= 0 || want)   /* at start, asleep is no news */
+			log_info(want ? "someone is watching: waking the camera" :
+				 "nobody watched for %d s: letting the camera sleep", v->o.idle_seconds);
 		s->wanted = want;
-		log_info(want ? "someone is watching: waking the camera" :
-			 "nobody watched for %d s: letting the camera sleep", v->o.idle_seconds);
 	}
 	pthread_mutex_lock(&v->src_lock);
 	if (v->src)
@@ -271,7 +272,10 @@ static void *video_thread(void *arg)
 {
 	struct video *v = arg;
 	struct vstate s = { .v = v, .wanted = -1 };
-	struct pace_cfg pc = { .fps = v->o.fps, .stale_ms = VIDEO_STALE_MS };
+	/* The card goes out at the announced rate too: consumers (recorders, browsers) see one
+	 * constant frame rate whether the camera is there or not. */
+	struct pace_cfg pc = { .fps = v->o.fps, .stale_ms = VIDEO_STALE_MS,
+			       .placeholder_ms = v->o.fps > 0 ? 1000u / (unsigned)v->o.fps : 0 };
 	struct cam_status snap;
 	struct au au;
 	size_t isz = (size_t)v->o.width * v->o.height * 3 / 2;
@@ -308,8 +312,13 @@ static void *video_thread(void *arg)
 		if (timeout > VIDEO_MAX_WAIT_MS)
 			timeout = VIDEO_MAX_WAIT_MS;
 		r = auq_pop(v->q, &au, timeout);
-		if (r == 1)
+		if (r == 1) {
 			handle_au(&s, &au);
+			/* The state may have changed while we waited (the first frame of a session
+			 * comes with "streaming"): judge the frame by the state it came in. */
+			status_snapshot(v->st, &snap);
+			live = snap.state == CAM_STREAMING && s.cam_seq != 0;
+		}
 		now = clock_mono_us();
 		if (!s.sink && s.sink_retry_us && now >= s.sink_retry_us)
 			open_sink(&s);

@@ -21,7 +21,10 @@ static int has_prefix(const char *s, const char *p)
 enum sink_kind sink_kind_of(const char *spec, const char **path)
 {
 	struct stat st;
+	const char *ignored;
 
+	if (!path)
+		path = &ignored;   /* callers that only want the kind */
 	*path = spec;
 	if (has_prefix(spec, "file:")) {
 		*path = spec + 5;

@@ -26,7 +26,7 @@ struct sink_cfg {
 	int file_flags;        /* fileout flags (FILEOUT_NOWAIT, FILEOUT_APPEND) */
 };
 
-/* Which sink `spec` selects, and the path inside it (points into spec). */
+/* Which sink `spec` selects, and the path inside it (points into spec; path may be NULL). */
 enum sink_kind sink_kind_of(const char *spec, const char **path);
 /* 0 or -errno, with a one-line reason in `err` (see v4l2out_open, fileout_open). */
 int sink_open(struct sink **out, const char *spec, const struct sink_cfg *cfg, char *err,

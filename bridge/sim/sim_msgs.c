@@ -358,7 +358,7 @@ int sim_media_aac(struct sbuf *b, const uint8_t *adts, size_t len)
 }
 
 int sim_media_msgs(struct sbuf *wire, const struct bc_header *tmpl, const uint8_t *media,
-		   size_t len, size_t chunk)
+		   size_t len, size_t chunk, int remainder_first)
 {
 	struct bc_header h = *tmpl;
 	uint8_t hb[BC_HDR_LEN_MAX];
@@ -372,6 +372,9 @@ int sim_media_msgs(struct sbuf *wire, const struct bc_header *tmpl, const uint8_
 		return -EINVAL;
 	while (len) {
 		size_t k = len < chunk ? len : chunk;
+
+		if (remainder_first && n == 0 && len % chunk)
+			k = len % chunk;
 
 		h.body_len = (uint32_t)k;
 		bc_header_write(&h, hb);

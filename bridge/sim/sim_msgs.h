@@ -73,11 +73,13 @@ int sim_media_frame(struct sbuf *b, int h265, int keyframe, uint32_t microsecond
 		    uint32_t posix_time, const uint8_t *data, size_t len);
 /* AAC packet "05wb" (ADTS data). */
 int sim_media_aac(struct sbuf *b, const uint8_t *adts, size_t len);
-/* Cuts a BcMedia byte run into msg-3 BC messages of at most `chunk` payload bytes: header
- * = tmpl (msg_id, msg_num, channel, stream_type echoed from the start request), class 0x0000,
- * rc 200, payload_offset 0.  Returns the number of messages appended. */
+/* Cuts one media packet into msg-3 BC messages of at most `chunk` payload bytes: header =
+ * tmpl (msg_id, msg_num, channel, stream_type echoed from the start request), class 0x0000,
+ * rc 200, payload_offset 0.  remainder_first: the odd-sized piece comes first, then full
+ * chunks — what every TCP capture shows (Swann 32920+4x40000, Argus 2 36104+4x40000); else
+ * full chunks then the rest (UDP, 1010).  Returns the number of messages appended. */
 int sim_media_msgs(struct sbuf *wire, const struct bc_header *tmpl, const uint8_t *media,
-		   size_t len, size_t chunk);
+		   size_t len, size_t chunk, int remainder_first);
 
 /* ---- discovery ------------------------------------------------------------------------ */
 /* D2C_C_R {timer, rsp, cid, did} as a whole datagram (camera XML style, tid echoed). */

@@ -219,9 +219,10 @@ static int pump(struct bcsess *s, uint64_t until_us)
 		case BCCONN_TIMED_OUT: return fail(s, -ETIMEDOUT, "camera silent for 10 s");
 		case BCCONN_CLOSED: return fail(s, -EPIPE, "session closed");
 		}
-	} else if (now - s->last_rx_us > s->read_timeout_us) {
-		return fail(s, -ETIMEDOUT, "camera silent");
 	}
+	/* camera.read_timeout_ms holds for UDP too, not only the transport's own 10 s */
+	if (now - s->last_rx_us > s->read_timeout_us)
+		return fail(s, -ETIMEDOUT, "camera silent longer than the read timeout");
 	return 0;
 }
 

@@ -16,7 +16,8 @@
 
 #include "bc/bcmedia.h"
 
-#define CLOSE_MS 800   /* stop video + logout + disconnect: SIGTERM must finish within 1 s */
+#define CLOSE_MS 700   /* stop video + logout + disconnect: SIGTERM must finish within 1 s */
+#define RUN_SLICE_MS 50 /* how soon a stop request is seen while streaming (part of that 1 s) */
 
 struct bc_src {
 	struct src *s;
@@ -37,12 +38,14 @@ static void on_frame(void *opaque, const struct bcmedia_pkt *p)
 	au.keyframe = p->kind == BCMEDIA_IFRAME;
 	au.gap = 0;
 	au.recv_us = clock_mono_us();
-	if (au.len)
-		(void)auq_push(s->q, &au);   /* too big: dropped and marked as a gap */
-	b->bytes_win += p->data_len;
+	/* Streaming before the frame is queued: the video thread must not see a frame of a
+	 * camera that is still "connecting" (it would drop it as stale). */
 	STATUS_UPDATE(s->st, cs->frames_in++; cs->bytes_in += p->data_len;
 		snprintf(cs->codec, sizeof(cs->codec), "%s", au.codec == AU_H265 ? "h265" : "h264");
 		if (cs->state != CAM_STREAMING) cs->state = CAM_STREAMING;);
+	if (au.len)
+		(void)auq_push(s->q, &au);   /* too big: dropped and marked as a gap */
+	b->bytes_win += p->data_len;
 	if (au.recv_us - b->win_start >= 2000000) {
 		double bps = (double)b->bytes_win * 8e6 / (double)(au.recv_us - b->win_start);
 		STATUS_UPDATE(s->st, cs->bitrate_bps = bps;);
@@ -157,7 +160,7 @@ int src_bc_run(struct src *s)
 	STATUS_UPDATE(s->st, cs->stream_width = ss.info_width; cs->stream_height = ss.info_height;);
 	auq_mark_gap(s->q);
 	while (src_should_run(s)) {
-		if ((r = bcsess_run(&ss, 200)) < 0)
+		if ((r = bcsess_run(&ss, RUN_SLICE_MS)) < 0)
 			break;
 		bcsess_stats(&ss, &lost, &retrans);
 		STATUS_UPDATE(s->st, cs->packets_lost = lost; cs->packets_retransmitted = retrans;);

@@ -3,6 +3,7 @@
 checks what a consumer saw.
 
     markers.py FILE FORMAT WxH [--min N] [--max N] [--ge C] [--placeholder-ok] [--need-placeholder]
+               [--allow-repeat] [--need-resume] [--need-stall-resume N]
 
 FORMAT: i420, nv12 or yuyv (packed pictures, no padding).  Prints the counters, then one
 verdict line.  Checks: the file is a whole number of pictures; at least --min (default 1)
@@ -11,6 +12,11 @@ repeat); every counter >= --ge; no unmarked picture unless --placeholder-ok (pla
 cards carry no marker), and at least one with --need-placeholder.  A torn picture (the top and
 bottom rows of the band carry two different counters: v4l2loopback 0.12 lets a writer overwrite a
 ring slot a slow mmap reader is still copying) is reported and tolerated up to 1 in 4.
+--allow-repeat accepts a counter seen twice in a row (a producer repeating its last frame to
+keep the rate) but still wants the last counter above the first.  --need-resume wants marked
+pictures both before and after a run of unmarked (placeholder) ones: the stream came back.
+--need-stall-resume N wants a stall of at least N pictures (unmarked, torn, or repeating the last
+counter: the camera was away) followed by a higher counter (it came back).
 Exit 0 ok, 1 not.
 
 The reading rule is marker.c's: the centre half of each of the 32 cells of the top h/16 rows;
@@ -68,7 +74,7 @@ def main(argv):
     path, fmt, size = args[0], args[1], args[2]
     w, h = (int(x) for x in size.lower().split("x"))
     opts = args[3:]
-    mn, mx, ge, ph_ok, need_ph = 1, None, None, False, False
+    mn, mx, ge, ph_ok, need_ph, rep, resume, stall = 1, None, None, False, False, False, False, 0
     i = 0
     while i < len(opts):
         o = opts[i]
@@ -82,6 +88,13 @@ def main(argv):
             ph_ok = True
         elif o == "--need-placeholder":
             ph_ok = need_ph = True
+        elif o == "--allow-repeat":
+            rep = True
+        elif o == "--need-resume":
+            ph_ok = resume = True
+        elif o == "--need-stall-resume":
+            stall = int(opts[i + 1]); i += 1
+            ph_ok = rep = True
         else:
             print("markers.py: unknown option %s" % o, file=sys.stderr)
             return 2
@@ -118,9 +131,28 @@ def main(argv):
     if mx is not None and len(counters) > mx:
         problems.append("%d pictures > %d" % (len(counters), mx))
     for a, b in zip(marked, marked[1:]):
-        if b <= a:
+        if b < a or (b == a and not rep):
             problems.append("counter went from %d to %d" % (a, b))
             break
+    if rep and len(marked) > 1 and marked[-1] <= marked[0]:
+        problems.append("counter never advanced (%d)" % marked[0])
+    if stall:
+        best, run, last, resumed = 0, 0, None, False
+        for c in counters:
+            if c < 0 or c == last:
+                run += 1
+                continue
+            if last is not None and run >= stall and c > last:
+                resumed = True
+            best = max(best, run)
+            run, last = 0, c
+        best = max(best, run)
+        if not resumed:
+            problems.append("no stall of >= %d pictures followed by a higher counter (longest stall %d)" % (stall, best))
+    if resume:
+        s = "".join("m" if c >= 0 else ("u" if c == -1 else "") for c in counters)
+        if "mu" not in s or "um" not in s[s.index("mu"):]:
+            problems.append("no marked -> unmarked -> marked sequence (stream did not come back)")
     if ge is not None and marked and marked[0] < ge:
         problems.append("first counter %d < %d" % (marked[0], ge))
     if torn * 4 > len(counters):

@@ -64,6 +64,9 @@ CC=${CC:-cc}
 $CC -std=gnu11 -O2 -Wall -Wextra -Werror -o "$VMDIR/v4l2_producer" "$ROOT/tests/vm/v4l2_producer.c" ||
 	fail "cannot build tests/vm/v4l2_producer.c"
 
+# The host-side checker must tell good captures from bad ones before it judges the guest's.
+python3 "$ROOT/tests/vm/markers_selftest.py" || fail "tests/vm/markers.py self-test"
+
 VMLINUX=$VMDIR/vmlinux-$KVER
 if [ ! -s "$VMLINUX" ] || [ "/boot/vmlinuz-$KVER" -nt "$VMLINUX" ]; then
 	python3 "$ROOT/tests/vm/extract-vmlinux.py" "/boot/vmlinuz-$KVER" "$VMLINUX.tmp" &&
@@ -129,7 +132,12 @@ if [ $qrc -eq 124 ] || [ $qrc -eq 137 ]; then
 fi
 [ $qrc -eq 0 ] || { cat "$OUT/qemu.log"; tail -n 30 "$OUT/console.log"; fail "qemu exit $qrc"; }
 [ -f "$OUT/results" ] || { tail -n 40 "$OUT/console.log"; fail "the guest test did not run (no results)"; }
-grep -q '^END$' "$OUT/results" || { tail -n 40 "$OUT/console.log"; fail "the guest test stopped early (guest.rc=$(cat "$OUT/guest.rc" 2>/dev/null))"; }
+if ! grep -q '^END$' "$OUT/results"; then
+	grep -E '^FAIL ' "$OUT/results"
+	grep -q '^STOPPED$' "$OUT/results" && fail "the guest test stopped after a failed check"
+	tail -n 20 "$OUT/guest.log"; tail -n 20 "$OUT/console.log"
+	fail "the guest test did not run to its end (guest.rc=$(cat "$OUT/guest.rc" 2>/dev/null))"
+fi
 
 # ---- verdicts --------------------------------------------------------------------------------
 nfail=0

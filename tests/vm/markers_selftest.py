@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Self-test of markers.py (run by run.sh before booting): synthetic pictures with known
+markers, placeholders and a torn picture must give the expected verdicts."""
+import os
+import subprocess
+import sys
+import tempfile
+
+W, H = 320, 240
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def picture(counter, torn_with=None):
+    y = bytearray([100]) * (W * H)
+    bh = H // 16
+    for r in range(bh):
+        c = torn_with if (torn_with is not None and r >= bh // 2) else counter
+        for i in range(32):
+            v = 235 if (c >> (31 - i)) & 1 else 16
+            x0, x1 = i * W // 32, (i + 1) * W // 32
+            y[r * W + x0:r * W + x1] = bytes([v]) * (x1 - x0)
+    return bytes(y) + bytes([128]) * (W * H // 2)
+
+
+PLACEHOLDER = bytes([60]) * (W * H) + bytes([128]) * (W * H // 2)
+CASES = [  # (pictures, options, expected exit)
+    ([picture(c) for c in (5, 6, 8, 9)], [], 0),
+    ([picture(c) for c in (5, 6, 6, 9)], [], 1),
+    ([picture(c) for c in (5, 6, 6, 9)], ["--allow-repeat"], 0),
+    ([picture(c) for c in (9, 8)], [], 1),
+    ([picture(5), PLACEHOLDER, picture(7)], [], 1),
+    ([picture(5), PLACEHOLDER, picture(7)], ["--placeholder-ok"], 0),
+    ([picture(5), PLACEHOLDER, picture(7)], ["--need-resume"], 0),
+    ([picture(5), picture(6), PLACEHOLDER], ["--need-resume"], 1),
+    ([PLACEHOLDER, PLACEHOLDER], ["--need-placeholder", "--min", "0"], 0),
+    ([picture(5), picture(6)], ["--need-placeholder"], 1),
+    ([picture(5), picture(6, torn_with=7), picture(7), picture(8)], [], 0),
+    ([picture(5), picture(6, torn_with=7)], [], 1),          # 1 of 2 torn > 1 in 4
+    ([picture(c) for c in (5, 6)], ["--ge", "6"], 1),
+    ([picture(5)] + [picture(6)] * 3 + [PLACEHOLDER] * 2 + [picture(9)], ["--need-stall-resume", "4"], 0),
+    ([picture(5)] + [picture(6)] * 3 + [PLACEHOLDER] * 2 + [picture(9)], ["--need-stall-resume", "6"], 1),
+    ([picture(5)] + [PLACEHOLDER] * 5, ["--need-stall-resume", "4"], 1),
+    ([picture(c) for c in (5, 6)], ["--min", "3"], 1),
+    ([picture(c) for c in (5, 6, 7)], ["--max", "2"], 1),
+]
+
+bad = 0
+with tempfile.TemporaryDirectory() as d:
+    for n, (pics, opts, want) in enumerate(CASES):
+        p = os.path.join(d, "c%d.yuv" % n)
+        with open(p, "wb") as f:
+            f.write(b"".join(pics))
+        r = subprocess.run([sys.executable, os.path.join(HERE, "markers.py"), p, "i420",
+                            "%dx%d" % (W, H)] + opts, capture_output=True, text=True)
+        if r.returncode != want:
+            bad += 1
+            print("markers self-test case %d %s: exit %d, want %d\n%s" % (n, opts, r.returncode, want, r.stdout))
+    p = os.path.join(d, "short.yuv")
+    with open(p, "wb") as f:
+        f.write(picture(1)[:-10])
+    if subprocess.run([sys.executable, os.path.join(HERE, "markers.py"), p, "i420", "%dx%d" % (W, H)],
+                      capture_output=True).returncode != 1:
+        bad += 1
+        print("markers self-test: a partial picture was accepted")
+print("markers self-test: %d cases, %d wrong" % (len(CASES) + 1, bad))
+sys.exit(1 if bad else 0)
