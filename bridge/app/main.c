@@ -222,7 +222,9 @@ static int run(struct app *a)
 	}
 out:
 	sd_notify(0, "STOPPING=1");
-	/* Order: camera first (stop video, logout, disconnect), then the consumers. */
+	/* Both threads wind down at once: the camera (stop video, logout, disconnect) and the
+	 * video output; SIGTERM must be done within a second. */
+	atomic_store(&a->video.stop, 1);
 	video_set_source(&a->video, NULL);
 	src_stop(a->src);
 	if (a->video_running)

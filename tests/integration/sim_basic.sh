@@ -34,7 +34,7 @@ ok "--help lists every option"
 "$SIM" --bogus >/dev/null 2>&1 && fail "unknown option accepted"
 "$SIM" --size 33x20 >/dev/null 2>&1 && fail "odd size accepted"
 
-start_sim 1 --frame-log "$TMP/frames.log" --dropoff-seconds 2
+start_sim 1 --frame-log "$TMP/frames.log" --dropoff-seconds 5
 
 for port in $DISC_A $DISC_B; do
 	r=$($PROBE disc --port "$port" --uid $UID_) || fail "no D2C_C_R on port $port: $r"
@@ -48,12 +48,15 @@ r=$($PROBE disc --port "$DISC_A" --uid 95270000NOTTHEONE --timeout 1.5) && fail 
 grep -q 'no reply' <<<"$r" || fail "probe error: $r"
 ok "unknown UID gets no answer"
 
-# one session at a time: a second client is ignored while the first is alive, and takes over
-# once the first has been silent for 2 s
-$PROBE disc --port "$DISC_A" --uid $UID_ --keep >/dev/null || fail "first client"
-r=$($PROBE disc --port "$DISC_A" --uid $UID_ --timeout 0.8) && fail "second client answered while busy: $r"
-r=$($PROBE disc --port "$DISC_A" --uid $UID_ --timeout 4) || fail "second client never answered: $r"
-ok "busy camera ignores a second client until the first goes quiet"
+# one session at a time: a second client is ignored while the first is streaming; when the
+# first leaves (C2D_DISC), the next C2D_C gets the camera
+$PROBE login --port "$DISC_A" --uid $UID_ --password s3cret --video sub --seconds 5 >"$TMP/first.out" &
+FIRST=$!
+WAIT_SECS=10 wait_for grep -q 'login rc=200' "$TMP/first.out" || fail "first client: $(cat "$TMP/first.out")"
+r=$($PROBE disc --port "$DISC_A" --uid $UID_ --timeout 1) && fail "second client answered while busy: $r"
+wait $FIRST || fail "first client: $(cat "$TMP/first.out")"
+r=$($PROBE disc --port "$DISC_A" --uid $UID_ --timeout 3) || fail "second client not answered after the first left: $r"
+ok "busy camera ignores a second client until the first leaves"
 
 r=$($PROBE login --port "$DISC_A" --uid $UID_ --password wrong --expect-fail) || fail "login probe: $r"
 grep -q 'login rc=400 len=24' <<<"$r" || fail "wrong password: $r"
@@ -84,12 +87,12 @@ n=$(wc -l <"$TMP/frames.log")
 awk 'NF != 6 || $4 !~ /^(main|sub)$/ || $5 !~ /^[IP]$/ { exit 1 }' "$TMP/frames.log" || fail "frame log format: $(head -3 "$TMP/frames.log")"
 ok "frame log ($n lines)"
 
-# drop-off: silent for 2 s, then answers discovery again
+# drop-off: silent for 5 s, then answers discovery again
 kill -USR2 "$SIM_PID"
-sleep 0.3
+WAIT_SECS=3 wait_for grep -q 'camera dropped off' "$TMP/sim1.out.err" || fail "no drop-off"
 r=$($PROBE disc --port "$DISC_A" --uid $UID_ --timeout 1) && fail "answered during drop-off: $r"
-sleep 1.5
-r=$($PROBE disc --port "$DISC_A" --uid $UID_ --timeout 3) || fail "no answer after drop-off: $r"
+r=$($PROBE disc --port "$DISC_A" --uid $UID_ --timeout 8) || fail "no answer after drop-off: $r"
+grep -q 'camera awake' "$TMP/sim1.out.err" || fail "no return from drop-off"
 ok "SIGUSR2 drop-off and return"
 
 # sleep after 1 s idle; a C2D_C wakes it after --wake-delay

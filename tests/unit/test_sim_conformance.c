@@ -271,7 +271,7 @@ static void test_d2c_c_r(void **state)
 	/* ids are the same element names as in the camera's D2C_CFM: rsp, cid, did */
 	assert_true(strstr(xr, "<rsp>0</rsp>\n<cid>") != NULL);
 	assert_true(strstr(x, "<rsp>0</rsp>\n<cid>") != NULL);
-	/* busy answer: rsp -3 */
+	/* rsp and ids are signed (negative cids occur) */
 	n = sim_disc_reply(out, sizeof(out), 7, -376737975, 0, -3);
 	assert_true(bcudp_parse(out, (size_t)n, &p, NULL) > 0);
 	assert_int_equal(bcudp_msg_decode(&p, &m, NULL), 0);
