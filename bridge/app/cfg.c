@@ -978,6 +978,21 @@ static int read_secret(const char *path, char *out, size_t outlen, char *msg, si
 	return 0;
 }
 
+/* An empty credential counts as none: the unit passes SetCredential=password:\n so that it
+ * starts when no password file exists (systemd refuses an empty value). */
+static int secret_file_blank(const char *path)
+{
+	char buf[4];
+	ssize_t r;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return 0;
+	r = read(fd, buf, sizeof(buf));
+	close(fd);
+	return r == 0 || (r == 1 && buf[0] == '\n') || (r == 2 && buf[0] == '\r' && buf[1] == '\n');
+}
+
 static const char *pw_source_desc(enum cfg_pw_source s)
 {
 	switch (s) {
@@ -1016,7 +1031,7 @@ static void resolve_password(struct cfg *c, struct diag *d, const char *what, in
 
 	if (dir && *dir) {
 		snprintf(credpath, sizeof(credpath), "%s/%s", dir, cred);
-		if (access(credpath, F_OK) != 0)
+		if (access(credpath, F_OK) != 0 || secret_file_blank(credpath))
 			credpath[0] = '\0';
 	}
 	if (url_has)

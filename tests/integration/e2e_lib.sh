@@ -2,8 +2,11 @@
 # test itself: not executable).  Everything reads what the programs wrote (frame logs, raw
 # frames, HTTP bodies) with independent code: python3 and ffmpeg, never our C.
 
-# now_us: CLOCK_MONOTONIC in microseconds, the clock of both frame logs.
+# now_us: CLOCK_MONOTONIC in microseconds, the clock of both frame logs (python3 start-up
+# time comes on top: not for measuring short intervals).
 now_us() { python3 -c 'import time; print(time.monotonic_ns() // 1000)'; }
+# wall_us: wall clock in microseconds without a fork (bash 5), for measuring intervals.
+wall_us() { local t=${EPOCHREALTIME/[.,]/}; echo $((10#$t)); }
 
 # http_json URL KEY [CURL ARGS...]: one field of a JSON document ("a.b" for nested keys).
 http_json() {

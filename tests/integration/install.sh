@@ -50,10 +50,10 @@ have_src=1
 for m in app sim dump; do [ -f "$ROOT/bridge/$m/main.c" ] || have_src=0; done
 
 if [ $have_src = 1 ]; then
-	make -C "$ROOT" --no-print-directory install DESTDIR="$TMP/d1" PREFIX=/usr >"$TMP/log1" 2>&1 ||
+	make -C "$ROOT" --no-print-directory BUILD="$BUILD" install DESTDIR="$TMP/d1" PREFIX=/usr >"$TMP/log1" 2>&1 ||
 		{ tail -n 40 "$TMP/log1"; fail "make install DESTDIR=$TMP/d1 PREFIX=/usr"; }
 	check_tree "$TMP/d1" /usr /etc
-	make -C "$ROOT" --no-print-directory install DESTDIR="$TMP/d2" PREFIX=/usr/local >"$TMP/log2" 2>&1 ||
+	make -C "$ROOT" --no-print-directory BUILD="$BUILD" install DESTDIR="$TMP/d2" PREFIX=/usr/local >"$TMP/log2" 2>&1 ||
 		{ tail -n 40 "$TMP/log2"; fail "make install PREFIX=/usr/local"; }
 	check_tree "$TMP/d2" /usr/local /usr/local/etc
 	"$TMP/d1/usr/bin/cam-bridge" --help >"$TMP/help" 2>&1 || fail "installed cam-bridge --help failed"

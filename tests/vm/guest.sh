@@ -256,7 +256,12 @@ fi
 
 # ---- 3. cam-sim + cam-bridge (the real programs) ---------------------------------------------
 if [ $HAVE_BRIDGE = 0 ]; then
-	notrun "cam-bridge/cam-sim phase: $BRIDGE or $SIM not built yet"
+	# Mandatory once the sources are in the tree (make check-vm builds them first).
+	if [ -f /src/bridge/app/main.c ] && [ -f /src/bridge/sim/main.c ]; then
+		bad "cam-bridge/cam-sim phase: sources present but $BRIDGE or $SIM not built"
+	else
+		notrun "cam-bridge/cam-sim phase: $BRIDGE or $SIM not written yet"
+	fi
 	DONE=1
 	exit 0
 fi

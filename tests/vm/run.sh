@@ -19,7 +19,7 @@ BUILD=${BUILD:-build}
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 VMDIR=$BUILD/vm
 OUT=$ROOT/tests/vm/out
-VM_TIMEOUT=${VM_TIMEOUT:-240}
+VM_TIMEOUT=${VM_TIMEOUT:-300}
 
 skip() { echo "SKIP: $*"; exit 77; }
 fail() { echo "FAIL: $*"; exit 1; }
