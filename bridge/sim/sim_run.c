@@ -24,6 +24,7 @@
 #include "sim/sim_impair.h"
 #include "sim/sim_media.h"
 #include "sim/sim_msgs.h"
+#include "sim/sim_p2p.h"
 #include "sim/sim_proto.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -276,10 +277,12 @@ static void udp_end(struct sim *s, int flush, const char *why)
 	s->idle_since = now;
 }
 
-/* D2C_C_R always leaves from the session socket: its source port is the session's. */
-static void send_d2c_c_r(struct sim *s, struct udp_sess *u, uint32_t tid)
+/* D2C_C_R always leaves from the session socket: its source port is the session's.
+ * (req: the opening request; a P2P C2D_T is answered with D2C_CFM, see sim_p2p.h) */
+static void send_d2c_c_r(struct sim *s, struct udp_sess *u, const struct bcudp_msg *req,
+			 uint32_t tid)
 {
-	int n = sim_disc_reply(s->dgram, sizeof(s->dgram), tid, u->cid, u->did, 0);
+	int n = sim_p2p_open_reply(s->dgram, sizeof(s->dgram), req, tid, u->cid, u->did, 0);
 
 	if (n < 0) {
 		log_err("cannot build D2C_C_R: %s", strerror(-n));
@@ -342,7 +345,7 @@ static int udp_begin(struct sim *s, const struct bcudp_msg *m, const struct sock
 	s->udp = u;
 	log_notice("udp session did %d for cid %d at %s (port %d)", u->did, u->cid,
 		   sock_addr_str(to, a), sock_local_port(fd));
-	send_d2c_c_r(s, u, tid);
+	send_d2c_c_r(s, u, m, tid);
 	return 0;
 }
 
@@ -363,7 +366,7 @@ static void on_c2d_c(struct sim *s, const struct bcudp_msg *m,
 	if (u) {
 		if (u->cid == m->cid && u->peer.sin_addr.s_addr == to.sin_addr.s_addr) {
 			/* our reply was lost: answer again, from the session socket */
-			send_d2c_c_r(s, u, tid);
+			send_d2c_c_r(s, u, m, tid);
 			return;
 		}
 		if (now < u->last_rx + SIM_BUSY_ALIVE_US && !u->ending) {
@@ -392,10 +395,13 @@ static void on_disc_readable(struct sim *s, int i, uint64_t now)
 		if (s->power == P_DROPOFF)
 			continue;
 		if (bcudp_parse(s->rxbuf, (size_t)n, &p, NULL) < 0 || p.type != BCUDP_DISC ||
-		    bcudp_msg_decode(&p, &m, NULL) < 0 || m.kind != BCUDP_K_C2D_C)
+		    bcudp_msg_decode(&p, &m, NULL) < 0 ||
+		    (m.kind != BCUDP_K_C2D_C && !sim_p2p_is_open_request(&m)))
 			continue;
-		/* only its own UID: a real camera ignores the others (no answer at all) */
-		if (!(m.has & BCUDP_HAS(BCUDP_F_UID)) || strcasecmp(m.uid, s->cfg->uid) != 0) {
+		/* only its own UID: a real camera ignores the others (no answer at all); a P2P
+		 * C2D_T has none, the register server matched it */
+		if (m.kind == BCUDP_K_C2D_C &&
+		    (!(m.has & BCUDP_HAS(BCUDP_F_UID)) || strcasecmp(m.uid, s->cfg->uid) != 0)) {
 			log_debug("C2D_C for another uid ignored");
 			continue;
 		}
@@ -434,7 +440,7 @@ static void on_sess_readable(struct sim *s, uint64_t now)
 		if (r == 1 && bcudp_parse(s->rxbuf, (size_t)n, &p, NULL) > 0 &&
 		    bcudp_msg_decode(&p, &m, NULL) == 0 && m.kind == BCUDP_K_C2D_C &&
 		    (m.has & BCUDP_HAS(BCUDP_F_CID)) && m.cid == u->cid)
-			send_d2c_c_r(s, u, p.tid);
+			send_d2c_c_r(s, u, &m, p.tid);
 		while ((k = bcconn_read(u->c, s->rxbuf, sizeof(s->rxbuf))) > 0) {
 			r = sim_proto_input(&u->proto, s->rxbuf, k, now);
 			if (r < 0) {
