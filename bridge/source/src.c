@@ -103,6 +103,13 @@ static void *session_thread(void *arg)
 			continue;
 		}
 		status_set_state(s->st, CAM_OFFLINE);
+		if (r == -ENXIO) {
+			/* The P2P servers do not know this UID: retrying soon will not change that. */
+			log_err("no camera with UID %s is registered; retrying in %u s", s->o.uid,
+				s->o.auth_retry_ms / 1000);
+			src_wait(s, s->o.auth_retry_ms);
+			continue;
+		}
 		if (clock_mono_ms() - started > 60000)
 			backoff = 0;   /* a session that lasted is not a reconnect storm */
 		backoff = next_backoff(backoff, &s->o, &seed);
