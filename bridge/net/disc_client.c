@@ -23,15 +23,7 @@ void disc_client_cfg_defaults(struct disc_client_cfg *cfg)
 
 int disc_client_cfg_randomize(struct disc_client_cfg *cfg)
 {
-	uint32_t r[2];
-
-	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-		return errno ? -errno : -EIO;
-	cfg->cid = (int32_t)(r[0] & 0x7fffffff);
-	if (!cfg->cid)
-		cfg->cid = 1;
-	cfg->seed = r[1];
-	return 0;
+	return sock_random_id(&cfg->cid, &cfg->seed);
 }
 
 int disc_client_add_dest(struct disc_client_cfg *cfg, const char *ip, uint16_t port)

@@ -1,5 +1,7 @@
 #include "net/udpsock.h"
 
+#include <sys/random.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ifaddrs.h>
@@ -161,4 +163,17 @@ int sock_iface_addr(const char *ifname, struct in_addr *out)
 	}
 	freeifaddrs(ifa);
 	return r;
+}
+
+int sock_random_id(int32_t *cid, uint32_t *seed)
+{
+	uint32_t r[2];
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		return errno ? -errno : -EIO;
+	*cid = (int32_t)(r[0] & 0x7fffffff);
+	if (!*cid)
+		*cid = 1;
+	*seed = r[1];
+	return 0;
 }

@@ -32,6 +32,10 @@ int sock_local_port(int fd);
 ssize_t sock_sendto(int fd, const void *buf, size_t len, const struct sockaddr_in *to);
 ssize_t sock_recvfrom(int fd, void *buf, size_t cap, struct sockaddr_in *from);
 
+/* A fresh connection id (random, positive 31-bit) and a random seed for tids, from
+ * getrandom(): 0 or -errno. */
+int sock_random_id(int32_t *cid, uint32_t *seed);
+
 /* "a.b.c.d" + port → address; 0 or -EINVAL. */
 int sock_addr(struct sockaddr_in *a, const char *ip, uint16_t port);
 /* "a.b.c.d:port" into buf[SOCK_ADDR_STR]; returns buf. */
