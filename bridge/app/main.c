@@ -124,9 +124,7 @@ static void reload(struct app *a)
 	video_set_source(&a->video, NULL);
 	src_stop(a->src);
 	a->src = NULL;
-	auq_destroy(&a->q);
-	auq_init(&a->q, (size_t)a->cfg->limits.max_frame_bytes * 2, AUQ_MAX_AUS);
-	a->video.q = &a->q;
+	auq_flush(&a->q);   /* the video thread keeps using the same queue */
 	if (start_source(a) == 0)
 		video_set_source(&a->video, a->src);
 	http_server_stop(a->http);

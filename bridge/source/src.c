@@ -165,7 +165,6 @@ void src_stop(struct src *s)
 		return;
 	atomic_store(&s->stop, 1);
 	wake(s);
-	auq_close(s->q);
 	pthread_join(s->thread, NULL);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
