@@ -34,7 +34,7 @@ run_unit() {
 		log=$LOGDIR/$name.log
 		timeout 600 "$t" >"$log" 2>&1; rc=$?
 		count_cmocka "$log" "$rc" "$name"
-		printf '%-40s %s\n' "$name" "$(grep -aE '^\[  (PASSED|FAILED|SKIPPED) \] [0-9]+' "$log" | tr '\n' ' ')"
+		printf '%-40s %s\n' "$name" "$(grep -aE '^\[  (PASSED  |FAILED  |SKIPPED )\] [0-9]+' "$log" | tr '\n' ' ')"
 		[ "$rc" -ne 0 ] && tail -n 40 "$log"
 	done
 }
