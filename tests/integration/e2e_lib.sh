@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the end-to-end tests, the demo and the benchmark (sourced after lib.sh; not a
 # test itself: not executable).  Everything reads what the programs wrote (frame logs, raw
 # frames, HTTP bodies) with independent code: python3 and ffmpeg, never our C.
