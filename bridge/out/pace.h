@@ -5,8 +5,10 @@
  * after 10 such timeouts):
  *  - a new camera frame is written as soon as it is there: no pacing delay (a camera faster than
  *    the configured fps is written at its own rate);
- *  - while the camera is live but no newer frame came, the last camera frame is repeated at the
- *    configured fps (camera slower than fps, or stalled);
+ *  - while the camera is live, the last camera frame is repeated where the output would
+ *    otherwise fall half a frame behind the configured fps (camera slower than fps, or
+ *    stalled), so the output rate is the configured one; a camera at that rate with some
+ *    jitter gets no repeats at all;
  *  - while the camera is not live (connecting, asleep, offline), or live without any frame yet,
  *    or stalled longer than stale_ms, the placeholder card is written: once at once, then every
  *    placeholder interval (≤ 1 s).
@@ -49,6 +51,8 @@ struct pace {
 	uint64_t last_write_us;    /* last write of any kind */
 	uint64_t last_cam_us;      /* when the newest camera frame was written */
 	uint64_t last_seq;         /* newest camera seq consumed */
+	uint64_t live_base_us;     /* live output clock: writes counted since this moment … */
+	uint64_t live_count;       /* … so repeats only fill in where the output falls behind */
 	uint64_t n_new, n_repeat, n_placeholder;
 };
 

@@ -42,7 +42,8 @@ static void test_new_frame_written_at_once(void **state)
 	/* Another picture 1 µs later (camera faster than fps): still immediately. */
 	assert_int_equal(pace_tick(&p, t + 3, 2, 1), PACE_NEW);
 	assert_int_equal(pace_tick(&p, t + 4, 2, 1), PACE_WAIT);
-	assert_int_equal(pace_timeout_ms(&p, t + 4, 1), 34);   /* 33.332 ms, rounded up */
+	/* The early frame banked one slot: the next repeat is due 1.5 intervals after it. */
+	assert_int_equal(pace_timeout_ms(&p, t + 4, 1), 50);
 	assert_int_equal(p.n_new, 2);
 	assert_int_equal(p.n_placeholder, 1);
 }
@@ -62,9 +63,12 @@ static void test_repeats_at_fps_when_stalled(void **state)
 
 		assert_true(a == PACE_WAIT || a == PACE_REPEAT);
 		if (a == PACE_REPEAT) {
-			/* Never earlier than the frame interval, never more than a tick late. */
-			assert_true(now - last >= p.interval_us);
-			assert_true(now - last < p.interval_us + MS);
+			/* The first repeat half a frame late (jitter grace), then one per interval;
+			 * never more than a tick late. */
+			uint64_t gap = repeats ? p.interval_us : p.interval_us * 3 / 2;
+
+			assert_true(now - last + MS > gap);   /* due times fall between ticks */
+			assert_true(now - last < gap + MS);
 			last = now;
 			repeats++;
 		}
@@ -77,12 +81,12 @@ static void test_repeats_at_fps_when_stalled(void **state)
 	for (int i = 1; i <= 100; i++) {
 		uint64_t due = pace_next_us(&p, 0, 1);
 
-		assert_int_equal(due, (uint64_t)i * 40 * MS);
+		assert_int_equal(due, (uint64_t)i * 40 * MS + 20 * MS);
 		assert_int_equal(pace_tick(&p, due - 1, 1, 1), PACE_WAIT);
 		assert_int_equal(pace_tick(&p, due, 1, 1), PACE_REPEAT);
 	}
-	/* Camera slower than fps (10 fps camera, 25 out): repeats between new frames, and each
-	 * new frame goes out the moment it arrives. */
+	/* Camera slower than fps (10 fps camera, 25 out): repeats fill in to exactly 25 writes a
+	 * second, and each new frame goes out the moment it arrives. */
 	pace_init(&p, &(struct pace_cfg){ .fps = 25 });
 	{
 		uint64_t seq = 0;
@@ -99,7 +103,29 @@ static void test_repeats_at_fps_when_stalled(void **state)
 			}
 		}
 		assert_int_equal(news, 10);
-		assert_int_equal(reps, 20);   /* 2 per 100 ms gap (at +40, +80) */
+		assert_int_equal(news + reps, 25);
+	}
+	/* Camera at the output rate with ±10 ms jitter: no repeats at all. */
+	pace_init(&p, &(struct pace_cfg){ .fps = 15 });
+	{
+		uint64_t seq = 0, next = 0;
+		int news = 0, reps = 0;
+		unsigned rnd = 1;
+
+		for (uint64_t now = 0; now < 10 * SEC; now += MS) {
+			if (now >= next) {
+				seq++;
+				rnd = rnd * 1103515245u + 12345u;
+				next = seq * 66667 + (rnd >> 16) % (20 * MS) - 10 * MS + 10 * MS;
+			}
+			switch (pace_tick(&p, now, seq, 1)) {
+			case PACE_NEW: news++; break;
+			case PACE_REPEAT: reps++; break;
+			default: break;
+			}
+		}
+		assert_in_range(news, 149, 151);
+		assert_int_equal(reps, 0);
 	}
 }
 
@@ -145,7 +171,8 @@ static void test_back_online(void **state)
 	assert_int_equal(pace_tick(&p, t + 500 * MS, 5, 1), PACE_PLACEHOLDER);
 	t += 500 * MS;
 	assert_int_equal(pace_tick(&p, t += MS, 6, 1), PACE_NEW);
-	assert_int_equal(pace_tick(&p, t + 33333, 6, 1), PACE_REPEAT);
+	assert_int_equal(pace_tick(&p, t + 33333, 6, 1), PACE_WAIT);   /* jitter grace */
+	assert_int_equal(pace_tick(&p, t + 49999, 6, 1), PACE_REPEAT);
 }
 
 static void test_stale_live_camera_shows_card(void **state)
@@ -156,7 +183,7 @@ static void test_stale_live_camera_shows_card(void **state)
 
 	pace_init(&p, &(struct pace_cfg){ .fps = 10, .stale_ms = 2000 });
 	assert_int_equal(pace_tick(&p, 0, 1, 1), PACE_NEW);
-	for (now = 100 * MS; now < 2 * SEC; now += 100 * MS)
+	for (now = 150 * MS; now < 2 * SEC; now += 100 * MS)
 		assert_int_equal(pace_tick(&p, now, 1, 1), PACE_REPEAT);
 	a = pace_tick(&p, now, 1, 1);
 	assert_int_equal(a, PACE_PLACEHOLDER);
@@ -172,8 +199,8 @@ static void test_timeout_rounding(void **state)
 	pace_init(&p, &(struct pace_cfg){ .fps = 30 });
 	assert_int_equal(pace_timeout_ms(&p, 123, 1), 0);   /* nothing written yet: due now */
 	assert_int_equal(pace_tick(&p, 0, 1, 1), PACE_NEW);
-	assert_int_equal(pace_timeout_ms(&p, 33000, 1), 1);  /* 333 µs left → 1 ms, never 0 */
-	assert_int_equal(pace_timeout_ms(&p, 33333, 1), 0);
+	assert_int_equal(pace_timeout_ms(&p, 49000, 1), 1);  /* 999 µs left → 1 ms, never 0 */
+	assert_int_equal(pace_timeout_ms(&p, 49999, 1), 0);
 	assert_int_equal(pace_timeout_ms(&p, 50000, 1), 0);
 	/* Going down: the card is due at once. */
 	assert_int_equal(pace_timeout_ms(&p, 1000, 0), 0);
