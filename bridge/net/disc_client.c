@@ -1,4 +1,5 @@
 #include "net/disc_client.h"
+#include "net/udpdrive.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -171,57 +172,45 @@ uint64_t disc_client_next_deadline(const struct disc_client *d, uint64_t now)
 	return d->next_round < d->deadline ? d->next_round : d->deadline;
 }
 
+static int dm_poll(void *m, uint64_t now, uint8_t *out, size_t cap, struct sockaddr_in *to)
+{
+	return disc_client_poll(m, now, out, cap, to);
+}
+
+static int dm_on_datagram(void *m, const uint8_t *buf, size_t len, const struct sockaddr_in *from,
+			  uint64_t now)
+{
+	return disc_client_on_datagram(m, buf, len, from, now);
+}
+
+static uint64_t dm_next_deadline(void *m, uint64_t now)
+{
+	return disc_client_next_deadline(m, now);
+}
+
+static int dm_finished(void *m, uint64_t now)
+{
+	return disc_client_state(m, now) != DISC_RUNNING;
+}
+
 int disc_local(int fd, const struct disc_client_cfg *cfg, struct disc_result *res)
 {
 	struct disc_client d;
-	uint8_t buf[4096];
-	struct sockaddr_in to, from;
-	int r, last_err = 0, sent_ok = 0;
+	struct udp_machine um = { &d, dm_poll, dm_on_datagram, dm_next_deadline, dm_finished };
+	int r, send_err;
 
 	if ((r = disc_client_init(&d, cfg, clock_mono_us())) < 0)
 		return r;
-	for (;;) {
-		uint64_t now = clock_mono_us(), dl;
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int ms;
-
-		while ((r = disc_client_poll(&d, now, buf, sizeof(buf), &to)) > 0) {
-			ssize_t s = sock_sendto(fd, buf, (size_t)r, &to);
-			if (s < 0)
-				last_err = (int)s;   /* e.g. an interface without a route */
-			else
-				sent_ok = 1;
-		}
-		if (r < 0)
-			return r;
-		switch (disc_client_state(&d, now)) {
-		case DISC_FOUND:
-			*res = d.res;
-			return 0;
-		case DISC_REFUSED:
-			*res = d.res;
-			return -ECONNREFUSED;
-		case DISC_TIMED_OUT:
-			return sent_ok || !last_err ? -ETIMEDOUT : last_err;
-		case DISC_RUNNING:
-			break;
-		}
-		dl = disc_client_next_deadline(&d, now);
-		ms = dl <= now ? 0 : (int)((dl - now + 999) / 1000);
-		r = poll(&pfd, 1, ms);
-		if (r < 0 && errno != EINTR)
-			return -errno;
-		if (r <= 0)
-			continue;
-		while ((r = (int)sock_recvfrom(fd, buf, sizeof(buf), &from)) >= 0) {
-			if (disc_client_on_datagram(&d, buf, (size_t)r, &from, clock_mono_us()) == 1)
-				break;
-			/* a blocking socket: read only what poll announced */
-			pfd.revents = 0;
-			if (poll(&pfd, 1, 0) <= 0)
-				break;
-		}
-		if (r < 0 && r != -EAGAIN)
-			return r;
+	if ((r = udp_drive(fd, &um, &send_err)) < 0)
+		return r;
+	switch (disc_client_state(&d, clock_mono_us())) {
+	case DISC_FOUND:
+		*res = d.res;
+		return 0;
+	case DISC_REFUSED:
+		*res = d.res;
+		return -ECONNREFUSED;
+	default:
+		return send_err ? send_err : -ETIMEDOUT;
 	}
 }

@@ -1,4 +1,5 @@
 #include "net/p2p_client.h"
+#include "net/udpdrive.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -678,56 +679,46 @@ const char *p2p_client_describe(const struct p2p_client *c, char *buf, size_t le
 
 /* ---- blocking driver ----------------------------------------------------------------- */
 
+static int pm_poll(void *m, uint64_t now, uint8_t *out, size_t cap, struct sockaddr_in *to)
+{
+	return p2p_client_poll(m, now, out, cap, to);
+}
+
+static int pm_on_datagram(void *m, const uint8_t *buf, size_t len, const struct sockaddr_in *from,
+			  uint64_t now)
+{
+	(void)p2p_client_on_datagram(m, buf, len, from, now);
+	return 0;
+}
+
+static uint64_t pm_next_deadline(void *m, uint64_t now)
+{
+	return p2p_client_next_deadline(m, now);
+}
+
+static int pm_finished(void *m, uint64_t now)
+{
+	return !running(p2p_client_state(m, now));
+}
+
 int p2p_connect(int fd, const struct p2p_client_cfg *cfg, struct p2p_result *res, char *why,
 		size_t whylen)
 {
 	struct p2p_client c;
-	uint8_t buf[4096];
-	struct sockaddr_in to, from;
-	int r, last_err = 0, sent_ok = 0;
+	struct udp_machine um = { &c, pm_poll, pm_on_datagram, pm_next_deadline, pm_finished };
+	int r, send_err;
 
 	if ((r = p2p_client_init(&c, cfg, clock_mono_us())) < 0)
 		return r;
-	for (;;) {
-		uint64_t now = clock_mono_us(), dl;
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int ms;
-
-		while ((r = p2p_client_poll(&c, now, buf, sizeof(buf), &to)) > 0) {
-			ssize_t s = sock_sendto(fd, buf, (size_t)r, &to);
-			if (s < 0)
-				last_err = (int)s;   /* e.g. one server without a route */
-			else
-				sent_ok = 1;
-		}
-		if (r < 0)
-			return r;
-		if (!running(p2p_client_state(&c, now))) {
-			*res = c.res;
-			if (why)
-				p2p_client_describe(&c, why, whylen);
-			switch (c.state) {
-			case P2P_CONNECTED: return 0;
-			case P2P_UNKNOWN_UID: return -ENXIO;
-			case P2P_REFUSED: return -ECONNREFUSED;
-			default: return sent_ok || !last_err ? -ETIMEDOUT : last_err;
-			}
-		}
-		dl = p2p_client_next_deadline(&c, now);
-		ms = dl <= now ? 0 : (int)((dl - now + 999) / 1000);
-		r = poll(&pfd, 1, ms);
-		if (r < 0 && errno != EINTR)
-			return -errno;
-		if (r <= 0)
-			continue;
-		while ((r = (int)sock_recvfrom(fd, buf, sizeof(buf), &from)) >= 0) {
-			(void)p2p_client_on_datagram(&c, buf, (size_t)r, &from, clock_mono_us());
-			/* a blocking socket: read only what poll announced */
-			pfd.revents = 0;
-			if (poll(&pfd, 1, 0) <= 0)
-				break;
-		}
-		if (r < 0 && r != -EAGAIN && r != -ECONNREFUSED)
-			return r;
+	if ((r = udp_drive(fd, &um, &send_err)) < 0)
+		return r;
+	*res = c.res;
+	if (why)
+		p2p_client_describe(&c, why, whylen);
+	switch (c.state) {
+	case P2P_CONNECTED: return 0;
+	case P2P_UNKNOWN_UID: return -ENXIO;
+	case P2P_REFUSED: return -ECONNREFUSED;
+	default: return send_err ? send_err : -ETIMEDOUT;
 	}
 }
