@@ -155,6 +155,8 @@ int bc_cipher_apply(const struct bc_crypto *c, enum bc_cipher cipher, uint8_t of
 		bc_xor(offset, buf, buf, len);
 		return 0;
 	case BC_CIPHER_AES:
+		if (len == 0)
+			return 0;   /* nothing to decrypt: a header-only message needs no key */
 		if (!c || !c->have_key)
 			return -ENOKEY;
 		return bc_aes_cfb(c->aes_key, encrypt, buf, buf, len);

@@ -130,6 +130,8 @@ static void test_cipher_for(void **state)
 	{
 		uint8_t b[4] = { 1, 2, 3, 4 };
 		assert_int_equal(bc_cipher_apply(&c, BC_CIPHER_AES, 0, false, b, 4), -ENOKEY);
+		/* A header-only message has nothing to decrypt and needs no key. */
+		assert_int_equal(bc_cipher_apply(&c, BC_CIPHER_AES, 0, false, b, 0), 0);
 		assert_int_equal(bc_cipher_apply(&c, BC_CIPHER_NONE, 0, false, b, 4), 0);
 		assert_int_equal(b[0], 1);
 	}
