@@ -27,6 +27,9 @@ import sys
 MARGIN, SPREAD, ONE, ZERO = 40, 70, 235, 16
 
 
+RING_SLOTS = 2
+
+
 def picture_size(fmt, w, h):
     if fmt in ("i420", "nv12"):
         return w * h * 3 // 2
@@ -130,7 +133,11 @@ def main(argv):
         problems.append("%d marked pictures < %d" % (len(marked), mn))
     if mx is not None and len(counters) > mx:
         problems.append("%d pictures > %d" % (len(counters), mx))
-    for a, b in zip(marked, marked[1:]):
+    # A reader that starts streaming may first be handed what is still in the loopback's ring
+    # (max_buffers = 2 slots, 0.12.7 replays them: seen as 1002 1001 1002 1003 …), so order is
+    # judged from the third marked picture on.
+    ordered = marked[RING_SLOTS:] if len(marked) > 2 * RING_SLOTS else marked
+    for a, b in zip(ordered, ordered[1:]):
         if b < a or (b == a and not rep):
             problems.append("counter went from %d to %d" % (a, b))
             break

@@ -28,6 +28,9 @@ CASES = [  # (pictures, options, expected exit)
     ([picture(c) for c in (5, 6, 6, 9)], [], 1),
     ([picture(c) for c in (5, 6, 6, 9)], ["--allow-repeat"], 0),
     ([picture(c) for c in (9, 8)], [], 1),
+    # The loopback's ring replayed at stream start: tolerated in the first two pictures only.
+    ([picture(c) for c in (1002, 1001, 1002, 1003, 1004, 1005)], [], 0),
+    ([picture(c) for c in (1001, 1002, 1003, 1004, 1003, 1005)], [], 1),
     ([picture(5), PLACEHOLDER, picture(7)], [], 1),
     ([picture(5), PLACEHOLDER, picture(7)], ["--placeholder-ok"], 0),
     ([picture(5), PLACEHOLDER, picture(7)], ["--need-resume"], 0),
