@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <pthread.h>
 
-#include "out/outfmt.h"
+#include "sink/outfmt.h"
 
 struct auq;
 struct hub;

@@ -2,8 +2,8 @@
  * thread that turns hub frames into MJPEG wake-ups. */
 #include "http/http_internal.h"
 #include "http/http_text.h"
-#include "out/hub.h"
-#include "out/status.h"
+#include "hub/hub.h"
+#include "hub/status.h"
 #include "util/clock.h"
 #include "util/sbuf.h"
 

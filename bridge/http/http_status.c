@@ -1,5 +1,5 @@
 #include "http/http_text.h"
-#include "out/status.h"
+#include "hub/status.h"
 #include "util/sbuf.h"
 
 #include <math.h>

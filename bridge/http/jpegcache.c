@@ -1,6 +1,6 @@
 #include "http/jpegcache.h"
 #include "http/http.h"
-#include "out/hub.h"
+#include "hub/hub.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -3,8 +3,8 @@
  * watches) and resumes the suspended viewers.  A viewer whose socket is slow is simply not
  * called back, and takes whatever is newest when it is: nothing queues. */
 #include "http/http_internal.h"
-#include "out/hub.h"
-#include "out/status.h"
+#include "hub/hub.h"
+#include "hub/status.h"
 #include "util/clock.h"
 
 #include <errno.h>

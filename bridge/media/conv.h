@@ -15,7 +15,7 @@
 
 #include <libavutil/frame.h>
 
-#include "out/hub.h"
+#include "hub/hub.h"
 
 enum conv_range_mode {
 	CONV_TO_LIMITED = 0,   /* full-range input becomes limited range (frame->full_range = 0) */

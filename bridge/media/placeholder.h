@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "out/hub.h"
+#include "hub/hub.h"
 
 /* Luma of the plain background: dark grey, and deliberately not marker black (16) so the
  * card never reads as frame marker 0. */

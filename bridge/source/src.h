@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "source/auq.h"
-#include "out/status.h"
+#include "hub/status.h"
 
 enum src_kind { SRC_BC_UDP, SRC_BC_TCP, SRC_BC_P2P, SRC_URL };
 

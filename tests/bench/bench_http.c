@@ -19,8 +19,8 @@
 
 #include "http/http.h"
 #include "media/marker.h"
-#include "out/hub.h"
-#include "out/status.h"
+#include "hub/hub.h"
+#include "hub/status.h"
 #include "util/clock.h"
 
 #define W 1920

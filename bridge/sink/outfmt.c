@@ -1,4 +1,4 @@
-#include "out/outfmt.h"
+#include "sink/outfmt.h"
 #include "media/conv.h"
 
 #include <errno.h>

@@ -11,7 +11,7 @@
 #include <sched.h>
 #include <cmocka.h>
 
-#include "out/hub.h"
+#include "hub/hub.h"
 #include "util/clock.h"
 
 static void test_new_rejects_bad_sizes(void **state)

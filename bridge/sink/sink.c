@@ -1,6 +1,6 @@
-#include "out/sink.h"
-#include "out/fileout.h"
-#include "out/v4l2out.h"
+#include "sink/sink.h"
+#include "sink/fileout.h"
+#include "sink/v4l2out.h"
 
 #include <errno.h>
 #include <stdlib.h>

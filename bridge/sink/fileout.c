@@ -1,5 +1,5 @@
-#include "out/fileout.h"
-#include "out/hub.h"
+#include "sink/fileout.h"
+#include "hub/hub.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,7 +1,7 @@
 /* The frame hub.  One mutex guards every reference count, the newest-frame pointer and the
  * sequence counter; frame pixels are written only while the writer holds the sole reference,
  * so readers never need the lock to read them (the lock hand-over orders the accesses). */
-#include "out/hub.h"
+#include "hub/hub.h"
 #include "util/clock.h"
 
 #include <errno.h>

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
-#include "out/sink.h"
-#include "out/v4l2out.h"
+#include "sink/sink.h"
+#include "sink/v4l2out.h"
 
 static const struct v4l2out_cfg cfg = {
 	.fmt = OUTFMT_I420, .width = 640, .height = 480, .fps = 30,

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "out/pace.h"
+#include "sink/pace.h"
 
 #define MS 1000u
 #define SEC 1000000u

@@ -1,4 +1,4 @@
-#include "out/pace.h"
+#include "sink/pace.h"
 
 #include <string.h>
 

@@ -1,5 +1,5 @@
-#include "out/v4l2out.h"
-#include "out/hub.h"
+#include "sink/v4l2out.h"
+#include "hub/hub.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "out/outfmt.h"
+#include "sink/outfmt.h"
 
 struct frame;
 struct sink;

@@ -15,10 +15,10 @@
 #include <ftw.h>
 #include <cmocka.h>
 
-#include "out/fileout.h"
-#include "out/hub.h"
-#include "out/outfmt.h"
-#include "out/sink.h"
+#include "sink/fileout.h"
+#include "hub/hub.h"
+#include "sink/outfmt.h"
+#include "sink/sink.h"
 #include "testutil.h"
 
 /* 4x4 I420: Y = 10..25 row-major, U = 100..103, V = 200..203 (2x2 each). */

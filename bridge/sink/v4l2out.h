@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "out/outfmt.h"
+#include "sink/outfmt.h"
 
 struct frame;
 struct v4l2out;

@@ -1,4 +1,4 @@
-#include "out/status.h"
+#include "hub/status.h"
 #include "util/clock.h"
 
 #include <stdio.h>

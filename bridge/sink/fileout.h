@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "out/outfmt.h"
+#include "sink/outfmt.h"
 
 struct frame;
 struct fileout;
