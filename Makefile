@@ -8,6 +8,14 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 SAN      ?=
 FUZZ_SECONDS ?= 60
+V        ?= 0
+
+# `make` prints one line per step (CC file, AR lib, LD program); `make V=1` the full commands.
+ifeq ($(V),1)
+say :=
+else
+say = @printf '%s %s\n' $(1) $(2);
+endif
 
 PKGS      := libavcodec libavformat libavutil libswscale libturbojpeg libconfig libsystemd \
              libcrypto expat libmicrohttpd libpcap zlib
@@ -46,47 +54,63 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
-.PHONY: all deps check check-unit check-conformance check-integration check-sanitize check-vm \
-        fuzz bench demo install clean clang
+.PHONY: all deps pkgcheck pkgcheck-test check check-unit check-conformance check-integration check-sanitize check-vm \
+        fuzz bench demo progs install clean clang
 all: $(PROGS) $(UNIT_BINS) $(BENCH_BINS) $(TOOL_BINS)
+progs: $(PROGS)
+
+# Intermediate objects (tests/lib) stay: make would otherwise delete and rebuild them.
+.SECONDARY:
+
+# Missing development packages: say what to run instead of failing on a missing header.
+DEPS_HINT := run `make deps` (or `make demo` / `make check`, which install them)
+pkgcheck:
+	@command -v pkg-config >/dev/null && pkg-config --exists $(PKGS) || { \
+	  printf 'cam-bridge: missing build packages (pkg-config:'; \
+	  for p in $(PKGS); do pkg-config --exists $$p 2>/dev/null || printf ' %s' $$p; done; \
+	  printf ')\n%s\n' '$(DEPS_HINT)'; exit 1; }
+pkgcheck-test: pkgcheck
+	@pkg-config --exists $(TEST_PKGS) || { \
+	  printf 'cam-bridge: missing test packages (pkg-config: %s)\n%s\n' '$(TEST_PKGS)' \
+	    '$(DEPS_HINT)'; exit 1; }
 
 define LIB_RULE
 $(BUILD)/lib$(1).a: $(call lib_objs,$(1))
 	@mkdir -p $$(dir $$@)
 	@rm -f $$@
-	$$(AR) rcs $$@ $$^
+	$$(call say,AR,$$@)$$(AR) rcs $$@ $$^
 endef
 $(foreach d,$(LIBDIRS),$(eval $(call LIB_RULE,$(d))))
 
-$(BUILD)/obj/%.o: bridge/%.c
+$(BUILD)/obj/%.o: bridge/%.c | pkgcheck
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/obj/testlib/%.o: tests/lib/%.c
+$(BUILD)/obj/testlib/%.o: tests/lib/%.c | pkgcheck-test
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(TEST_CFLAGS_PKG) -Itests/lib -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(CFLAGS) $(TEST_CFLAGS_PKG) -Itests/lib -c -o $@ $<
 
 LINK_LIBS = -Wl,--start-group $(LIBS) -Wl,--end-group
 
 $(BUILD)/cam-bridge: $(BUILD)/obj/app/main.o $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
 $(BUILD)/cam-sim: $(BUILD)/obj/sim/main.o $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
 $(BUILD)/cam-bridge-dump: $(BUILD)/obj/dump/main.o $(LIBS)
-	$(CC) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
+	$(call say,LD,$@)$(CC) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJS) $(LIBS)
+$(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJS) $(LIBS) | pkgcheck-test
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(TEST_CFLAGS_PKG) -Itests/lib $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LINK_LIBS) $(TEST_LIBS) $(LDLIBS)
+	$(call say,CC,$<)$(CC) $(CFLAGS) $(TEST_CFLAGS_PKG) -Itests/lib $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LINK_LIBS) $(TEST_LIBS) $(LDLIBS)
 
-$(BUILD)/bench/%: tests/bench/%.c $(TESTLIB_OBJS) $(LIBS)
+$(BUILD)/bench/%: tests/bench/%.c $(TESTLIB_OBJS) $(LIBS) | pkgcheck-test
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(TEST_CFLAGS_PKG) -Itests/lib $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LINK_LIBS) $(TEST_LIBS) $(LDLIBS)
+	$(call say,CC,$<)$(CC) $(CFLAGS) $(TEST_CFLAGS_PKG) -Itests/lib $(LDFLAGS) -o $@ $< $(TESTLIB_OBJS) $(LINK_LIBS) $(TEST_LIBS) $(LDLIBS)
 
 # Small programs the integration tests and benchmarks drive.
 $(BUILD)/tools/%: tests/tools/%.c $(LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
+	$(call say,CC,$<)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LINK_LIBS) $(LDLIBS)
 
 # ---- set-up -------------------------------------------------------------------------------
 deps:
@@ -124,8 +148,10 @@ fuzz:
 bench: all
 	@tests/bench/run.sh
 
-demo: deps
-	@$(MAKE) --no-print-directory all
+# Only what the demo runs: the build packages and the two programs, no test binaries.
+demo:
+	@tests/deps.sh demo
+	@$(MAKE) --no-print-directory progs
 	@tests/demo.sh
 
 # Programs, units, udev rule, modprobe generator, examples, man pages; PREFIX, DESTDIR honoured

@@ -12,7 +12,13 @@ TEST_PKGS="libcmocka-dev ffmpeg iproute2 curl v4l-utils python3 systemd udev
 VM_PKGS="qemu-system-x86 linux-image-amd64 linux-headers-amd64 v4l2loopback-dkms dkms kmod cpio
  busybox-static bc time gstreamer1.0-tools gstreamer1.0-plugins-good"
 
-want="$BUILD_PKGS $TEST_PKGS $VM_PKGS"
+# make demo: only what the demo needs (the build, python3 for its port check, v4l2-ctl).
+DEMO_PKGS="python3 v4l-utils"
+
+case "${1:-all}" in
+demo) want="$BUILD_PKGS $DEMO_PKGS" ;;
+*) want="$BUILD_PKGS $TEST_PKGS $VM_PKGS" ;;
+esac
 missing=""
 for p in $want; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -189,6 +189,19 @@ void cfg_dump(const struct cfg *c, FILE *out);
 /* Comma-separated keys whose values differ (for "reload: changed …" logs).  Returns count. */
 int cfg_changed_keys(const struct cfg *a, const struct cfg *b, char *out, size_t outlen);
 
+/* The key table, for tests and tools that must agree with it (the example config, the man
+ * page).  cfg_key_info: 0 or -ENOENT past the end. */
+struct cfg_key_info {
+	const char *path;       /* "group.key" */
+	const char *alias;      /* short option (--ALIAS), or NULL */
+	const char *def;        /* default as command-line text, or NULL */
+	int secret;
+};
+int cfg_key_count(void);
+int cfg_key_info(int i, struct cfg_key_info *info);
+/* cfg_defaults, reporting a default its own key rejects (a bug in the table). */
+int cfg_defaults_check(struct cfg *c, char *msg, size_t n);
+
 const char *cfg_format_name(int format);   /* "i420", "yuyv", "nv12" */
 const char *cfg_pw_source_name(enum cfg_pw_source s);
 

@@ -1,5 +1,5 @@
-/* bcconn: the reliable BcUdp byte stream, both roles, driven by a fake clock.  A simulated
- * network (seeded loss, duplication, reordering, delay) connects a client and a camera. */
+/* bcconn: the reliable BcUdp byte stream, both roles, driven by a fake clock: acks, resends,
+ * timeouts, DISC, reassembly, windows and queues (test_bcconn_lossy.c: over a lossy network). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,59 +10,8 @@
 #include <errno.h>
 #include <cmocka.h>
 
-#include "bc/bcudp_pkt.h"
-#include "bc/bcudp_xml.h"
-#include "net/bcconn.h"
+#include "tu_bcconn.h"
 
-#define MS 1000ull
-#define CID 82000
-#define DID 80
-
-/* ---- helpers ------------------------------------------------------------------------- */
-
-static uint32_t rnd(uint32_t *s)
-{
-	uint32_t x = *s;
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	return *s = x;
-}
-
-static struct bcconn *mk(enum bcconn_role role, void (*tweak)(struct bcconn_cfg *))
-{
-	struct bcconn_cfg cfg;
-	struct bcconn *c;
-
-	if (role == BCCONN_CLIENT)
-		bcconn_cfg_defaults(&cfg, role, CID, DID);
-	else
-		bcconn_cfg_defaults(&cfg, role, DID, CID);
-	cfg.tid = 42;
-	if (tweak)
-		tweak(&cfg);
-	assert_int_equal(bcconn_new(&cfg, 0, &c), 0);
-	return c;
-}
-
-/* What a datagram is: BCUDP_DATA / BCUDP_ACK, or the discovery kind + 100. */
-static int classify(const uint8_t *b, size_t n, struct bcudp_pkt *p, struct bcudp_msg *m)
-{
-	struct bcudp_pkt tmp;
-	struct bcudp_msg mt;
-
-	if (!p)
-		p = &tmp;
-	if (!m)
-		m = &mt;
-	assert_int_equal(bcudp_parse(b, n, p, NULL), (int)n);
-	if (p->type == BCUDP_DISC) {
-		assert_true(p->crc_ok);
-		assert_int_equal(bcudp_msg_decode(p, m, NULL), 0);
-		return 100 + (int)m->kind;
-	}
-	return (int)p->type;
-}
 
 static int build_ctrl(uint8_t *out, enum bcudp_kind k, int32_t cid, int32_t did)
 {
@@ -75,109 +24,12 @@ static int build_ctrl(uint8_t *out, enum bcudp_kind k, int32_t cid, int32_t did)
 	return bcudp_msg_encode(&m, 0, 7, out, 512);
 }
 
-/* ---- simulated network ---------------------------------------------------------------- */
-
-struct npkt {
-	uint64_t at, seq;
-	int to;                      /* 0 = client, 1 = camera */
-	size_t len;
-	uint8_t data[];
-};
-
-struct net {
-	struct npkt **heap;
-	size_t n, cap;
-	uint64_t seq;
-	uint32_t rng;
-	unsigned loss_pct, dup_pct;
-	uint64_t delay_us, jitter_us;
-	uint64_t sent, dropped, duped;
-};
-
-static int before(const struct npkt *a, const struct npkt *b)
-{
-	return a->at < b->at || (a->at == b->at && a->seq < b->seq);
-}
-
-static void heap_push(struct net *nt, struct npkt *p)
-{
-	size_t i;
-
-	if (nt->n == nt->cap) {
-		nt->cap = nt->cap ? nt->cap * 2 : 1024;
-		nt->heap = realloc(nt->heap, nt->cap * sizeof(*nt->heap));
-		assert_non_null(nt->heap);
-	}
-	i = nt->n++;
-	nt->heap[i] = p;
-	while (i && before(nt->heap[i], nt->heap[(i - 1) / 2])) {
-		struct npkt *t = nt->heap[i];
-		nt->heap[i] = nt->heap[(i - 1) / 2];
-		nt->heap[(i - 1) / 2] = t;
-		i = (i - 1) / 2;
-	}
-}
-
-static struct npkt *heap_pop(struct net *nt)
-{
-	struct npkt *top = nt->heap[0];
-	size_t i = 0;
-
-	nt->heap[0] = nt->heap[--nt->n];
-	for (;;) {
-		size_t l = 2 * i + 1, r = l + 1, m = i;
-		if (l < nt->n && before(nt->heap[l], nt->heap[m]))
-			m = l;
-		if (r < nt->n && before(nt->heap[r], nt->heap[m]))
-			m = r;
-		if (m == i)
-			break;
-		struct npkt *t = nt->heap[i];
-		nt->heap[i] = nt->heap[m];
-		nt->heap[m] = t;
-		i = m;
-	}
-	return top;
-}
-
-static void net_send(struct net *nt, int to, const uint8_t *b, size_t len, uint64_t now)
-{
-	int copies = 1;
-
-	nt->sent++;
-	if (rnd(&nt->rng) % 100 < nt->loss_pct) {
-		nt->dropped++;
-		return;
-	}
-	if (rnd(&nt->rng) % 100 < nt->dup_pct) {
-		copies = 2;
-		nt->duped++;
-	}
-	while (copies--) {
-		struct npkt *p = malloc(sizeof(*p) + len);
-		assert_non_null(p);
-		p->at = now + nt->delay_us + (nt->jitter_us ? rnd(&nt->rng) % nt->jitter_us : 0);
-		p->seq = nt->seq++;
-		p->to = to;
-		p->len = len;
-		memcpy(p->data, b, len);
-		heap_push(nt, p);
-	}
-}
-
-static void net_free(struct net *nt)
-{
-	while (nt->n)
-		free(heap_pop(nt));
-	free(nt->heap);
-}
-
 /* ---- deterministic behaviour ----------------------------------------------------------- */
 
 /* Acks every 10 ms (empty form before data), heartbeats every 1 s, nothing else when idle. */
 static void test_ack_and_heartbeat_cadence(void **state)
 {
-	struct bcconn *c = mk(BCCONN_CLIENT, NULL);
+	struct bcconn *c = tu_bcconn_new(BCCONN_CLIENT, NULL);
 	uint8_t dg[BCCONN_DGRAM_MAX];
 	struct bcudp_pkt p;
 	struct bcudp_msg m;
@@ -187,7 +39,7 @@ static void test_ack_and_heartbeat_cadence(void **state)
 	(void)state;
 	for (uint64_t t = 0; t <= 3000 * MS; t += 1 * MS) {
 		while ((n = bcconn_poll(c, t, dg, sizeof(dg))) > 0) {
-			int k = classify(dg, (size_t)n, &p, &m);
+			int k = tu_bcudp_classify(dg, (size_t)n, &p, &m);
 			if (k == BCUDP_ACK) {
 				assert_int_equal(p.conn_id, DID);
 				assert_int_equal(p.group_id, BCUDP_ID_NONE);
@@ -214,11 +66,11 @@ static void test_ack_and_heartbeat_cadence(void **state)
 		assert_int_equal(hb_times[i], (uint64_t)i * 1000 * MS);
 	/* the camera sends no heartbeat by default */
 	bcconn_free(c);
-	c = mk(BCCONN_CAMERA, NULL);
+	c = tu_bcconn_new(BCCONN_CAMERA, NULL);
 	hbs = 0;
 	for (uint64_t t = 0; t <= 2000 * MS; t += 5 * MS)
 		while ((n = bcconn_poll(c, t, dg, sizeof(dg))) > 0)
-			if (classify(dg, (size_t)n, NULL, NULL) != BCUDP_ACK)
+			if (tu_bcudp_classify(dg, (size_t)n, NULL, NULL) != BCUDP_ACK)
 				hbs++;
 	assert_int_equal(hbs, 0);
 	bcconn_free(c);
@@ -231,7 +83,7 @@ static void drain(struct bcconn *c, uint64_t t, int *data, int *retrans_ids, int
 	int n;
 
 	while ((n = bcconn_poll(c, t, dg, sizeof(dg))) > 0) {
-		if (classify(dg, (size_t)n, &p, NULL) == BCUDP_DATA) {
+		if (tu_bcudp_classify(dg, (size_t)n, &p, NULL) == BCUDP_DATA) {
 			if (data)
 				(*data)++;
 			if (retrans_ids)
@@ -243,7 +95,7 @@ static void drain(struct bcconn *c, uint64_t t, int *data, int *retrans_ids, int
 /* Unacknowledged data is resent 500 ms after its last transmission, until acked. */
 static void test_resend_after_500ms(void **state)
 {
-	struct bcconn *c = mk(BCCONN_CLIENT, NULL);
+	struct bcconn *c = tu_bcconn_new(BCCONN_CLIENT, NULL);
 	struct bcconn_stats st;
 	uint8_t ack[64];
 	int data = 0, ids[16], nids = 0, n;
@@ -285,7 +137,7 @@ static void test_resend_after_500ms(void **state)
 /* 10 s of silence → TIMED_OUT (and DISC sent); any valid packet from the peer resets it. */
 static void test_silence_timeout(void **state)
 {
-	struct bcconn *c = mk(BCCONN_CLIENT, NULL);
+	struct bcconn *c = tu_bcconn_new(BCCONN_CLIENT, NULL);
 	uint8_t dg[BCCONN_DGRAM_MAX], hb[512];
 	struct bcudp_msg m;
 	int n, discs = 0;
@@ -302,7 +154,7 @@ static void test_silence_timeout(void **state)
 	assert_int_equal(bcconn_on_datagram(c, dg, (size_t)n, 14000 * MS), 0);
 	assert_int_equal(bcconn_state(c, 15000 * MS), BCCONN_TIMED_OUT);
 	while ((n = bcconn_poll(c, 15000 * MS, dg, sizeof(dg))) > 0) {
-		assert_int_equal(classify(dg, (size_t)n, NULL, &m), 100 + BCUDP_K_C2D_DISC);
+		assert_int_equal(tu_bcudp_classify(dg, (size_t)n, NULL, &m), 100 + BCUDP_K_C2D_DISC);
 		assert_int_equal(m.cid, CID);
 		assert_int_equal(m.did, DID);
 		discs++;
@@ -316,7 +168,7 @@ static void test_silence_timeout(void **state)
 
 static void test_disc_handling(void **state)
 {
-	struct bcconn *c = mk(BCCONN_CAMERA, NULL);
+	struct bcconn *c = tu_bcconn_new(BCCONN_CAMERA, NULL);
 	uint8_t dg[BCCONN_DGRAM_MAX], b[512];
 	struct bcudp_msg m;
 	int n, k, discs = 0;
@@ -337,7 +189,7 @@ static void test_disc_handling(void **state)
 	assert_int_equal(bcconn_state(c, 3 * MS), BCCONN_CLOSED_BY_PEER);
 	while ((n = bcconn_poll(c, 3 * MS, dg, sizeof(dg))) > 0) {
 		struct bcudp_pkt p;
-		k = classify(dg, (size_t)n, &p, &m);
+		k = tu_bcudp_classify(dg, (size_t)n, &p, &m);
 		assert_int_equal(k, 100 + BCUDP_K_D2C_DISC);
 		assert_int_equal(m.cid, CID);
 		assert_int_equal(m.did, DID);
@@ -349,12 +201,12 @@ static void test_disc_handling(void **state)
 	bcconn_free(c);
 
 	/* client side: D2C_DISC and R2C_DISC close; local close sends C2D_DISC ×3 */
-	c = mk(BCCONN_CLIENT, NULL);
+	c = tu_bcconn_new(BCCONN_CLIENT, NULL);
 	n = build_ctrl(b, BCUDP_K_D2C_DISC, CID, DID);
 	assert_int_equal(bcconn_on_datagram(c, b, (size_t)n, 1 * MS), 0);
 	assert_int_equal(bcconn_state(c, 1 * MS), BCCONN_CLOSED_BY_PEER);
 	bcconn_free(c);
-	c = mk(BCCONN_CLIENT, NULL);
+	c = tu_bcconn_new(BCCONN_CLIENT, NULL);
 	bcudp_msg_init(&m, BCUDP_K_R2C_DISC);
 	m.has = BCUDP_HAS(BCUDP_F_SID);
 	m.sid = 5;
@@ -362,12 +214,12 @@ static void test_disc_handling(void **state)
 	assert_int_equal(bcconn_on_datagram(c, b, (size_t)n, 1 * MS), 0);
 	assert_int_equal(bcconn_state(c, 1 * MS), BCCONN_CLOSED_BY_PEER);
 	bcconn_free(c);
-	c = mk(BCCONN_CLIENT, NULL);
+	c = tu_bcconn_new(BCCONN_CLIENT, NULL);
 	bcconn_close(c);
 	assert_int_equal(bcconn_state(c, 0), BCCONN_CLOSED);
 	discs = 0;
 	while ((n = bcconn_poll(c, 0, dg, sizeof(dg))) > 0) {
-		assert_int_equal(classify(dg, (size_t)n, NULL, NULL), 100 + BCUDP_K_C2D_DISC);
+		assert_int_equal(tu_bcudp_classify(dg, (size_t)n, NULL, NULL), 100 + BCUDP_K_C2D_DISC);
 		discs++;
 	}
 	assert_int_equal(discs, BCCONN_DISC_REPEAT);
@@ -396,7 +248,7 @@ static int last_ack(struct bcconn *c, uint64_t now, struct bcudp_pkt *p, uint8_t
 	int n, got = 0;
 
 	while ((n = bcconn_poll(c, now, tmp, sizeof(tmp))) > 0) {
-		if (classify(tmp, (size_t)n, NULL, NULL) == BCUDP_ACK) {
+		if (tu_bcudp_classify(tmp, (size_t)n, NULL, NULL) == BCUDP_ACK) {
 			memcpy(dg, tmp, (size_t)n);
 			assert_int_equal(bcudp_parse(dg, (size_t)n, p, NULL), n);
 			got = 1;
@@ -408,7 +260,7 @@ static int last_ack(struct bcconn *c, uint64_t now, struct bcudp_pkt *p, uint8_t
 /* Reordering, duplicates, gaps: in-order delivery, ack = last in-order id + byte bitmap. */
 static void test_reassembly_and_bitmap(void **state)
 {
-	struct bcconn *c = mk(BCCONN_CLIENT, NULL);
+	struct bcconn *c = tu_bcconn_new(BCCONN_CLIENT, NULL);
 	uint8_t dg[BCCONN_DGRAM_MAX], out[8192];
 	struct bcudp_pkt p;
 	struct bcconn_stats st;
@@ -459,7 +311,7 @@ static void cumulative_only(struct bcconn_cfg *cfg) { cfg->ack_bitmap = 0; }
 
 static void test_cumulative_ack_config(void **state)
 {
-	struct bcconn *c = mk(BCCONN_CAMERA, cumulative_only);
+	struct bcconn *c = tu_bcconn_new(BCCONN_CAMERA, cumulative_only);
 	uint8_t dg[BCCONN_DGRAM_MAX];
 	struct bcudp_pkt p;
 
@@ -478,7 +330,7 @@ static void small_window(struct bcconn_cfg *cfg) { cfg->rx_window = 64; }
 /* A flood of random/out-of-window packet ids never grows memory nor blocks real data. */
 static void test_flood_out_of_window(void **state)
 {
-	struct bcconn *c = mk(BCCONN_CAMERA, small_window);
+	struct bcconn *c = tu_bcconn_new(BCCONN_CAMERA, small_window);
 	uint8_t dg[BCCONN_DGRAM_MAX], out[4096];
 	struct bcudp_pkt p;
 	struct bcconn_stats st;
@@ -486,7 +338,7 @@ static void test_flood_out_of_window(void **state)
 
 	(void)state;
 	for (int i = 0; i < 200000; i++)
-		feed_cam(c, rnd(&rng) | 64, 0xee, 1 + i % 50, (uint64_t)i);
+		feed_cam(c, tu_rnd(&rng) | 64, 0xee, 1 + i % 50, (uint64_t)i);
 	bcconn_get_stats(c, &st);
 	assert_true(st.rx_buffered <= 64);
 	assert_true(st.rx_out_of_window + st.rx_dup > 199000);
@@ -518,7 +370,7 @@ static void tiny_queue(struct bcconn_cfg *cfg) { cfg->tx_queue = 4; cfg->tx_infl
 
 static void test_send_queue_bounds(void **state)
 {
-	struct bcconn *c = mk(BCCONN_CLIENT, tiny_queue);
+	struct bcconn *c = tu_bcconn_new(BCCONN_CLIENT, tiny_queue);
 	uint8_t big[6000], dg[BCCONN_DGRAM_MAX];
 	int n, data = 0;
 
@@ -534,7 +386,7 @@ static void test_send_queue_bounds(void **state)
 	assert_int_equal(bcconn_write(c, big, 1), -ENOBUFS);
 	/* only tx_inflight packets go on the wire before an ack */
 	while ((n = bcconn_poll(c, 0, dg, sizeof(dg))) > 0)
-		if (classify(dg, (size_t)n, NULL, NULL) == BCUDP_DATA)
+		if (tu_bcudp_classify(dg, (size_t)n, NULL, NULL) == BCUDP_DATA)
 			data++;
 	assert_int_equal(data, 2);
 	assert_int_equal(bcconn_poll(c, 0, dg, 100), -ENOSPC);
@@ -562,19 +414,19 @@ static void check_alignment(enum bcconn_align al)
 	cfg.tx_inflight = 2048;
 	assert_int_equal(bcconn_new(&cfg, 0, &c), 0);
 	while (nstarts < 1500) {
-		size_t len = 20 + rnd(&rng) % 3000;
+		size_t len = 20 + tu_rnd(&rng) % 3000;
 		uint8_t msg[3100];
-		if (rnd(&rng) % 3 == 0)
-			len = 20 + rnd(&rng) % 40;   /* small ones to pack several per packet */
+		if (tu_rnd(&rng) % 3 == 0)
+			len = 20 + tu_rnd(&rng) % 40;   /* small ones to pack several per packet */
 		memset(msg, (int)(nstarts & 0xff), len);
 		if (bcconn_write_msg(c, msg, len) == -ENOBUFS)
 			break;
 		starts[nstarts++] = off;
 		off += len;
-		if (rnd(&rng) % 4 == 0)          /* sometimes flush, sometimes coalesce */
+		if (tu_rnd(&rng) % 4 == 0)          /* sometimes flush, sometimes coalesce */
 			while ((n = bcconn_poll(c, 0, dg, sizeof(dg))) > 0) {
 				struct bcudp_pkt p;
-				if (classify(dg, (size_t)n, &p, NULL) != BCUDP_DATA)
+				if (tu_bcudp_classify(dg, (size_t)n, &p, NULL) != BCUDP_DATA)
 					continue;
 				assert_true(p.payload_len <= 1330);
 				assert_int_equal(p.packet_id, npk);
@@ -585,7 +437,7 @@ static void check_alignment(enum bcconn_align al)
 	}
 	while ((n = bcconn_poll(c, 0, dg, sizeof(dg))) > 0) {
 		struct bcudp_pkt p;
-		if (classify(dg, (size_t)n, &p, NULL) != BCUDP_DATA)
+		if (tu_bcudp_classify(dg, (size_t)n, &p, NULL) != BCUDP_DATA)
 			continue;
 		assert_true(p.payload_len <= 1330);
 		pkt_start[npk++] = slen;
@@ -621,231 +473,6 @@ static void test_msg_alignment(void **state)
 	check_alignment(BCCONN_ALIGN_PACKET);
 }
 
-/* ---- lossy network ------------------------------------------------------------------- */
-
-struct side {
-	struct bcconn *c;
-	size_t wrote, read;
-	size_t total;
-	uint8_t salt;
-	int use_msg;
-};
-
-static uint8_t pat(size_t i, uint8_t salt)
-{
-	return (uint8_t)(i * 7 + (i >> 9) + salt);
-}
-
-static void produce(struct side *s, uint32_t *rng)
-{
-	uint8_t buf[6000];
-
-	while (s->wrote < s->total) {
-		size_t len = 1 + rnd(rng) % 5000, i;
-		int r;
-		if (len > s->total - s->wrote)
-			len = s->total - s->wrote;
-		for (i = 0; i < len; i++)
-			buf[i] = pat(s->wrote + i, s->salt);
-		r = s->use_msg ? bcconn_write_msg(s->c, buf, len) : bcconn_write(s->c, buf, len);
-		if (r == -ENOBUFS)
-			break;
-		assert_int_equal(r, (int)len);
-		s->wrote += len;
-	}
-}
-
-static void consume(struct side *s)
-{
-	uint8_t buf[4096];
-	size_t n;
-
-	while ((n = bcconn_read(s->c, buf, sizeof(buf))) > 0) {
-		for (size_t i = 0; i < n; i++)
-			if (buf[i] != pat(s->read + i, s->salt))
-				fail_msg("byte %zu differs", s->read + i);
-		s->read += n;
-	}
-}
-
-/* Runs both ends until the transfers complete; returns the simulated time used. */
-static uint64_t run_pair(struct net *nt, struct side *cl, struct side *cam, uint64_t limit)
-{
-	uint8_t dg[BCCONN_DGRAM_MAX];
-	uint32_t rng = 4242;
-	uint64_t now = 0;
-	int n, spins = 0;
-
-	/* cl writes what cam reads and vice versa: the read counters live on the reader */
-	while (now < limit) {
-		struct side *ends[2] = { cl, cam };
-
-		produce(cl, &rng);
-		produce(cam, &rng);
-		for (int i = 0; i < 2; i++)
-			while ((n = bcconn_poll(ends[i]->c, now, dg, sizeof(dg))) > 0)
-				net_send(nt, 1 - i, dg, (size_t)n, now);
-		while (nt->n && nt->heap[0]->at <= now) {
-			struct npkt *p = heap_pop(nt);
-			int r = bcconn_on_datagram(ends[p->to]->c, p->data, p->len, now);
-			assert_true(r >= 0);
-			free(p);
-		}
-		consume(cl);
-		consume(cam);
-		if (cl->read == cam->total && cam->read == cl->total &&
-		    bcconn_tx_idle(cl->c) && bcconn_tx_idle(cam->c))
-			return now;
-		assert_int_equal(bcconn_state(cl->c, now), BCCONN_OPEN);
-		assert_int_equal(bcconn_state(cam->c, now), BCCONN_OPEN);
-		{
-			uint64_t a = bcconn_next_deadline(cl->c, now), b = bcconn_next_deadline(cam->c, now);
-			uint64_t next = a < b ? a : b;
-			if (nt->n && nt->heap[0]->at < next)
-				next = nt->heap[0]->at;
-			/* acks just processed may open the window right now */
-			if (next <= now)
-				assert_true(++spins < 100);
-			else
-				spins = 0, now = next;
-		}
-	}
-	fail_msg("transfer incomplete after %llu us: client read %zu/%zu, camera read %zu/%zu",
-		 (unsigned long long)now, cl->read, cam->total, cam->read, cl->total);
-	return now;
-}
-
-static void test_lossy_transfer_2mb(void **state)
-{
-	struct net nt = { .rng = 2024, .loss_pct = 12, .dup_pct = 5, .delay_us = 5 * MS,
-			  .jitter_us = 20 * MS };
-	/* the client reads what the camera writes: .read of one side counts the other's total */
-	struct side cl = { .c = mk(BCCONN_CLIENT, NULL), .total = 2u << 20, .salt = 1 };
-	struct side cam = { .c = mk(BCCONN_CAMERA, NULL), .total = 2u << 20, .salt = 1,
-			    .use_msg = 1 };
-	struct bcconn_stats a, b;
-	uint64_t t;
-
-	(void)state;
-	t = run_pair(&nt, &cl, &cam, 600ull * 1000 * MS);
-	bcconn_get_stats(cl.c, &a);
-	bcconn_get_stats(cam.c, &b);
-	print_message("2 MB each way in %.1f s simulated; net sent %llu dropped %llu duplicated %llu;"
-		      " client retrans %llu dup %llu lost %llu; camera retrans %llu dup %llu\n",
-		      (double)t / 1e6, (unsigned long long)nt.sent, (unsigned long long)nt.dropped,
-		      (unsigned long long)nt.duped, (unsigned long long)a.tx_retrans,
-		      (unsigned long long)a.rx_dup, (unsigned long long)a.rx_gaps,
-		      (unsigned long long)b.tx_retrans, (unsigned long long)b.rx_dup);
-	assert_true(nt.dropped > 100);
-	assert_true(a.tx_retrans > 0 && b.tx_retrans > 0);
-	assert_true(a.rx_dup > 0 && b.rx_dup > 0);
-	assert_true(a.rx_gaps > 0);
-	assert_int_equal(a.rx_bytes - 0, a.rx_bytes);
-	assert_int_equal(cl.read, 2u << 20);
-	assert_int_equal(cam.read, 2u << 20);
-	net_free(&nt);
-	bcconn_free(cl.c);
-	bcconn_free(cam.c);
-}
-
-/* A camera_proxy-like client: accepts Data only with packet_id == expected, drops the rest,
- * acks cumulatively (28 bytes, no bitmap) every 10 ms.  The camera must go back N: every
- * resend round starts right after the last id it saw acknowledged and runs consecutively. */
-static void test_go_back_n_cumulative_peer(void **state)
-{
-	struct net nt = { .rng = 77, .loss_pct = 10, .dup_pct = 3, .delay_us = 3 * MS,
-			  .jitter_us = 6 * MS };
-	struct bcconn *cam = mk(BCCONN_CAMERA, NULL);
-	uint8_t dg[BCCONN_DGRAM_MAX], msg[1034];
-	uint32_t expect = 0, acked_next = 0, sent_hi = 0;
-	size_t wrote = 0, got = 0, total = 600 * 1034;
-	uint64_t now = 0, next_ack = 0;
-	struct bcconn_stats st;
-	int n, rounds = 0, spins = 0;
-
-	(void)state;
-	while (got < total && now < 300ull * 1000 * MS) {
-		int in_round = 0;
-		uint32_t round_next = 0;
-
-		/* producer: 1034-byte BC messages (24-byte header + 1010 bytes), as an Argus 2 */
-		while (wrote < total) {
-			for (size_t i = 0; i < sizeof(msg); i++)
-				msg[i] = pat(wrote + i, 9);
-			if (bcconn_write_msg(cam, msg, sizeof(msg)) < 0)
-				break;
-			wrote += sizeof(msg);
-		}
-		while ((n = bcconn_poll(cam, now, dg, sizeof(dg))) > 0) {
-			struct bcudp_pkt p;
-			if (classify(dg, (size_t)n, &p, NULL) == BCUDP_DATA) {
-				/* each message is one datagram: 1034 ≤ 1330 */
-				assert_int_equal(p.payload_len, 1034);
-				if (p.packet_id < sent_hi) {
-					if (!in_round) {
-						assert_int_equal(p.packet_id, acked_next);
-						in_round = 1;
-						rounds++;
-					} else {
-						assert_int_equal(p.packet_id, round_next);
-					}
-					round_next = p.packet_id + 1;
-				} else {
-					assert_int_equal(p.packet_id, sent_hi);
-					sent_hi++;
-				}
-			}
-			net_send(&nt, 0, dg, (size_t)n, now);
-		}
-		while (nt.n && nt.heap[0]->at <= now) {
-			struct npkt *p = heap_pop(&nt);
-			struct bcudp_pkt d;
-			assert_true(bcudp_parse(p->data, p->len, &d, NULL) > 0);
-			if (p->to == 0) {
-				if (d.type == BCUDP_DATA && d.conn_id == CID && d.packet_id == expect) {
-					for (size_t i = 0; i < d.payload_len; i++)
-						assert_int_equal(d.payload[i], pat(got + i, 9));
-					got += d.payload_len;
-					expect++;
-				}
-			} else {
-				if (d.type == BCUDP_ACK && d.packet_id != BCUDP_ID_NONE &&
-				    d.packet_id + 1 > acked_next)
-					acked_next = d.packet_id + 1;
-				assert_true(bcconn_on_datagram(cam, p->data, p->len, now) >= 0);
-			}
-			free(p);
-		}
-		if (now >= next_ack) {
-			n = bcudp_build_ack(dg, sizeof(dg), DID, expect ? 0 : BCUDP_ID_NONE,
-					    expect - 1, 0, NULL, 0);
-			net_send(&nt, 1, dg, (size_t)n, now);
-			next_ack = now + 10 * MS;
-		}
-		{
-			uint64_t next = bcconn_next_deadline(cam, now);
-			if (next_ack < next)
-				next = next_ack;
-			if (nt.n && nt.heap[0]->at < next)
-				next = nt.heap[0]->at;
-			if (next <= now)
-				assert_true(++spins < 100);
-			else
-				spins = 0, now = next;
-		}
-	}
-	assert_int_equal(got, total);
-	assert_true(rounds > 5);
-	bcconn_get_stats(cam, &st);
-	assert_true(st.tx_retrans > 0);
-	assert_int_equal(bcconn_state(cam, now), BCCONN_OPEN);
-	print_message("go-back-N: %zu bytes in %.1f s simulated, %d rounds, %llu data sent, "
-		      "%llu retransmitted\n", total, (double)now / 1e6, rounds,
-		      (unsigned long long)st.tx_data, (unsigned long long)st.tx_retrans);
-	net_free(&nt);
-	bcconn_free(cam);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -858,8 +485,6 @@ int main(void)
 		cmocka_unit_test(test_flood_out_of_window),
 		cmocka_unit_test(test_send_queue_bounds),
 		cmocka_unit_test(test_msg_alignment),
-		cmocka_unit_test(test_lossy_transfer_2mb),
-		cmocka_unit_test(test_go_back_n_cumulative_peer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,292 @@
+/* Loading a libconfig file: types, unknown keys (with "did you mean"), @include relative to the
+ * including file, every error as file:line. */
+#include "app/cfg_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libconfig.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *type_name(int t)
+{
+	switch (t) {
+	case CONFIG_TYPE_GROUP: return "a group";
+	case CONFIG_TYPE_INT: case CONFIG_TYPE_INT64: return "an integer";
+	case CONFIG_TYPE_FLOAT: return "a number with a fraction";
+	case CONFIG_TYPE_STRING: return "a string";
+	case CONFIG_TYPE_BOOL: return "a boolean";
+	case CONFIG_TYPE_ARRAY: return "an array";
+	case CONFIG_TYPE_LIST: return "a list";
+	}
+	return "nothing";
+}
+
+/* A value from libconfig.  Type errors name the type found, never the value. */
+static int set_setting(struct cfg *c, const struct key *k, const config_setting_t *s,
+		       char *msg, size_t n)
+{
+	int t = config_setting_type(s);
+
+	switch (k->type) {
+	case K_STR:
+	case K_ENUM:
+		if (t != CONFIG_TYPE_STRING)
+			return cfg_bad(msg, n, "expected a string in quotes, found %s", type_name(t));
+		return cfg_set_str(c, k, config_setting_get_string(s), msg, n);
+	case K_INT:
+		if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+			return cfg_bad(msg, n, "expected an integer, found %s", type_name(t));
+		return cfg_set_int(c, k, config_setting_get_int64(s), msg, n);
+	case K_BOOL:
+		if (t != CONFIG_TYPE_BOOL)
+			return cfg_bad(msg, n, "expected true or false, found %s", type_name(t));
+		*(int *)cfg_kptr(c, k) = config_setting_get_bool(s);
+		return 0;
+	case K_STRLIST:
+	case K_INTLIST: {
+		int len;
+
+		if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST)
+			return cfg_bad(msg, n, "expected a list [ ... ], found %s", type_name(t));
+		len = config_setting_length(s);
+		*cfg_kcount(c, k) = 0;
+		for (int i = 0; i < len; i++) {
+			const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+			int et = config_setting_type(e);
+			char m[200];
+
+			if (k->type == K_STRLIST) {
+				if (et != CONFIG_TYPE_STRING)
+					return cfg_bad(msg, n, "entry %d: expected a string, found %s",
+						   i + 1, type_name(et));
+				if (cfg_list_add_str(c, k, config_setting_get_string(e), m, sizeof(m)))
+					return cfg_bad(msg, n, "entry %d: %s", i + 1, m);
+			} else {
+				if (et != CONFIG_TYPE_INT && et != CONFIG_TYPE_INT64)
+					return cfg_bad(msg, n, "entry %d: expected an integer, found %s",
+						   i + 1, type_name(et));
+				if (cfg_list_add_int(c, k, config_setting_get_int64(e), m, sizeof(m)))
+					return cfg_bad(msg, n, "entry %d: %s", i + 1, m);
+			}
+		}
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+/* "did you mean": the closest known key within two edits. */
+static int edit_distance(const char *a, const char *b)
+{
+	int prev[40], cur[40];
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la >= 40 || lb >= 40)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			int del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, sizeof(int) * (lb + 1));
+	}
+	return prev[lb];
+}
+
+static void unknown_key(struct diag *d, const char *file, int line, const char *path)
+{
+	const char *best = NULL;
+	int bestd = 3;
+
+	for (int i = 0; i < cfg_nkeys; i++) {
+		int dist = edit_distance(path, cfg_keys[i].path);
+
+		if (dist < bestd) {
+			bestd = dist;
+			best = cfg_keys[i].path;
+		}
+	}
+	if (best)
+		cfg_diag_add(d, "%s:%d: unknown setting '%.100s' (did you mean '%s'?)", file, line,
+			 path, best);
+	else
+		cfg_diag_add(d, "%s:%d: unknown setting '%.100s'", file, line, path);
+}
+
+static int is_group_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (int i = 0; i < cfg_nkeys; i++)
+		if (!strncmp(cfg_keys[i].path, name, n) && cfg_keys[i].path[n] == '.')
+			return 1;
+	return 0;
+}
+
+/* libconfig names an @included file as written: make it a path from here. */
+static const char *src_file(const char *f, const char *path, const char *dir, char *buf,
+			    size_t n)
+{
+	if (!f)
+		return path;
+	if (f[0] == '/' || !strcmp(f, path))
+		return f;
+	snprintf(buf, n, "%s/%s", dir, f);
+	return buf;
+}
+
+static void apply_member(struct cfg *c, struct diag *d, const config_setting_t *s,
+			 const char *path, const char *cfgpath, const char *dir)
+{
+	char fbuf[2 * CFG_PATH_MAX + 2];
+	const char *file = src_file(config_setting_source_file(s), cfgpath, dir, fbuf,
+				    sizeof(fbuf));
+	int line = config_setting_source_line(s);
+	int ki = cfg_key_index(path);
+	char m[CFG_ERR_MAX - 64];
+
+	if (ki < 0) {
+		unknown_key(d, file, line, path);
+		return;
+	}
+	if (set_setting(c, &cfg_keys[ki], s, m, sizeof(m))) {
+		cfg_diag_add(d, "%s:%d: %s: %s", file, line, path, m);
+		c->origin[ki].invalid = 1;
+		return;
+	}
+	c->origin[ki].src = 1;
+	c->origin[ki].file = (unsigned char)cfg_file_index(c, file);
+	c->origin[ki].line = line;
+	if (cfg_keys[ki].flags & (KF_SECRET | KF_URL))
+		cfg_secret_perms(c, d, ki, file, line);
+}
+
+int cfg_load_diag(struct cfg *c, const char *path, struct diag *d)
+{
+	config_t lc;
+	config_setting_t *root;
+	char dir[CFG_PATH_MAX + 1];
+	char *slash;
+	int fd, n0 = d->n;
+
+	/* libconfig's own I/O error has no errno: open it first to say why. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		int e = errno;
+
+		cfg_diag_add(d, "%s: cannot open: %s", path, strerror(e));
+		return -e;
+	}
+	close(fd);
+	if (strlen(path) > CFG_PATH_MAX) {
+		cfg_diag_add(d, "%.100s...: path longer than %d bytes", path, CFG_PATH_MAX);
+		return -ENAMETOOLONG;
+	}
+	/* @include "x" is relative to the including file's folder. */
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	else
+		snprintf(dir, sizeof(dir), ".");
+
+	config_init(&lc);
+	config_set_include_dir(&lc, dir);
+	if (!config_read_file(&lc, path)) {
+		char fbuf[2 * CFG_PATH_MAX + 2];
+		const char *ef = config_error_file(&lc);
+
+		if (config_error_type(&lc) == CONFIG_ERR_FILE_IO && !ef)
+			cfg_diag_add(d, "%s: %s", path, config_error_text(&lc));
+		else
+			cfg_diag_add(d, "%s:%d: %s", src_file(ef, path, dir, fbuf, sizeof(fbuf)),
+				 config_error_line(&lc), config_error_text(&lc));
+		config_destroy(&lc);
+		return -EINVAL;
+	}
+	cfg_file_index(c, path);
+	root = config_root_setting(&lc);
+	for (int i = 0; i < config_setting_length(root); i++) {
+		const config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const char *name = config_setting_name(s);
+
+		if (is_group_name(name)) {
+			if (!config_setting_is_group(s)) {
+				char fbuf[2 * CFG_PATH_MAX + 2];
+
+				cfg_diag_add(d, "%s:%d: %s: expected a group %s { ... }, found %s",
+					 src_file(config_setting_source_file(s), path, dir,
+						  fbuf, sizeof(fbuf)),
+					 config_setting_source_line(s), name,
+					 name, type_name(config_setting_type(s)));
+				continue;
+			}
+			for (int j = 0; j < config_setting_length(s); j++) {
+				const config_setting_t *m = config_setting_get_elem(s, (unsigned)j);
+				char kp[160];
+
+				snprintf(kp, sizeof(kp), "%.40s.%.100s", name,
+					 config_setting_name(m));
+				apply_member(c, d, m, kp, path, dir);
+			}
+		} else {
+			apply_member(c, d, s, name, path, dir);
+		}
+	}
+	config_destroy(&lc);
+	return d->n > n0 ? -EINVAL : 0;
+}
+
+int cfg_load_file(struct cfg *c, const char *path, struct cfg_err *err)
+{
+	struct diag d = { .err = err };
+
+	if (err)
+		memset(err, 0, sizeof(*err));
+	if (!c->config_path[0])
+		snprintf(c->config_path, sizeof(c->config_path), "%s", path);
+	return cfg_load_diag(c, path, &d);
+}
+
+int cfg_load(const char *path, struct cfg *c, struct cfg_err *err)
+{
+	struct diag d = { .err = err };
+
+	if (err)
+		memset(err, 0, sizeof(*err));
+	cfg_defaults(c);
+	snprintf(c->config_path, sizeof(c->config_path), "%s", path);
+	cfg_load_diag(c, path, &d);
+	if (c->n_files > 0)
+		cfg_finish_diag(c, &d);
+	return d.n ? -EINVAL : 0;
+}
+
+int cfg_check(const char *path, FILE *out)
+{
+	struct cfg *c = malloc(sizeof(*c));
+	struct diag d = { .out = out };
+
+	if (!c) {
+		fprintf(out, "%s: out of memory\n", path);
+		return 1;
+	}
+	cfg_defaults(c);
+	snprintf(c->config_path, sizeof(c->config_path), "%s", path);
+	/* After a syntax error there is no tree to check further (n_files stays 0). */
+	cfg_load_diag(c, path, &d);
+	if (c->n_files > 0)
+		cfg_finish_diag(c, &d);
+	explicit_bzero(c, sizeof(*c));
+	free(c);
+	return d.n ? 1 : 0;
+}
+
