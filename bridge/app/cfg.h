@@ -40,6 +40,10 @@
 #define CFG_MAX_KEYS        64
 #define CFG_MAX_FILES       8                /* config file + @includes remembered for errors */
 #define CFG_ERR_MAX         512
+/* A configuration file (and each @include) is at most this big: libconfig's scanner takes
+ * quadratic time on a long line (4 MB: 17 s), and a real file is a few KB. */
+#define CFG_FILE_MAX        (256 * 1024)
+#define CFG_INCLUDE_DEPTH   10               /* libconfig's own limit */
 
 enum cfg_format { CFG_FMT_I420, CFG_FMT_YUYV, CFG_FMT_NV12 };
 enum cfg_stream { CFG_STREAM_MAIN, CFG_STREAM_SUB };

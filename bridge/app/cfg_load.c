@@ -10,6 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/rfile.h"
+
 static const char *type_name(int t)
 {
 	switch (t) {
@@ -169,26 +171,103 @@ static void apply_member(struct cfg *c, struct diag *d, const config_setting_t *
 		cfg_secret_perms(c, d, ki, file, line);
 }
 
+/* CFG_FILE_MAX bytes of text without NUL (libconfig would stop reading there). */
+static int read_conf(const char *path, char **text, size_t *len)
+{
+	int r = rfile_read(path, CFG_FILE_MAX, text, len);
+
+	if (r == 0 && memchr(*text, '\0', *len)) {
+		free(*text);
+		return -EILSEQ;
+	}
+	return r;
+}
+
+static const char *conf_strerror(int r, char *msg, size_t n)
+{
+	if (r == -EFBIG)
+		snprintf(msg, n, "larger than %d bytes: not a configuration file", CFG_FILE_MAX);
+	else if (r == -EILSEQ)
+		snprintf(msg, n, "holds a NUL byte: not a configuration file");
+	else if (r == -EISDIR || r == -RFILE_ENOTREG)
+		snprintf(msg, n, "%s", rfile_strerror(r));
+	else
+		snprintf(msg, n, "cannot open: %s", strerror(-r));
+	return msg;
+}
+
+/* libconfig 1.5 opens @include files itself (blocking, unbounded): check each one the text
+ * names the way read_conf would before libconfig gets to it.  A file that does not exist is
+ * left to libconfig, which reports it with its line. */
+static int check_includes(struct diag *d, const char *file, const char *text,
+			  const char *dir, int depth)
+{
+	int line = 1;
+
+	for (const char *p = text; *p; line++) {
+		const char *eol = p + strcspn(p, "\n"), *q = p + strspn(p, " \t");
+		char name[CFG_PATH_MAX + 1], full[2 * CFG_PATH_MAX + 2];
+		size_t n = 0;
+		char *sub, m[96];
+		size_t sublen;
+		int r;
+
+		p = *eol ? eol + 1 : eol;
+		if (strncmp(q, "@include", 8) || (q[8] != ' ' && q[8] != '\t'))
+			continue;
+		q += 8 + strspn(q + 8, " \t");
+		if (*q++ != '"')
+			continue;
+		for (; q < eol && *q != '"' && n < sizeof(name) - 1; q++)
+			name[n++] = *q == '\\' && q + 1 < eol ? *++q : *q;
+		name[n] = '\0';
+		if (name[0] == '/')
+			snprintf(full, sizeof(full), "%s", name);
+		else
+			snprintf(full, sizeof(full), "%s/%s", dir, name);
+		if (depth >= CFG_INCLUDE_DEPTH) {
+			cfg_diag_add(d, "%s:%d: @include nested deeper than %d", file, line,
+				     CFG_INCLUDE_DEPTH);
+			return -ELOOP;
+		}
+		r = read_conf(full, &sub, &sublen);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0) {
+			cfg_diag_add(d, "%s:%d: @include \"%.200s\": %s", file, line, name,
+				     conf_strerror(r, m, sizeof(m)));
+			return r;
+		}
+		r = check_includes(d, full, sub, dir, depth + 1);
+		free(sub);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 int cfg_load_diag(struct cfg *c, const char *path, struct diag *d)
 {
 	config_t lc;
 	config_setting_t *root;
 	char dir[CFG_PATH_MAX + 1];
 	char *slash;
-	int fd, n0 = d->n;
+	char *text;
+	size_t len;
+	int r, n0 = d->n;
 
-	/* libconfig's own I/O error has no errno: open it first to say why. */
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-
-		cfg_diag_add(d, "%s: cannot open: %s", path, strerror(e));
-		return -e;
-	}
-	close(fd);
 	if (strlen(path) > CFG_PATH_MAX) {
 		cfg_diag_add(d, "%.100s...: path longer than %d bytes", path, CFG_PATH_MAX);
 		return -ENAMETOOLONG;
+	}
+	/* Read here, not by libconfig: a FIFO or a huge file is refused before it can block or
+	 * cost minutes of parsing, and an I/O error gets its errno. */
+	r = read_conf(path, &text, &len);
+	if (r < 0) {
+		char m[96];
+
+		cfg_diag_add(d, "%s: %s", path, conf_strerror(r, m, sizeof(m)));
+		return r;
 	}
 	/* @include "x" is relative to the including file's folder. */
 	snprintf(dir, sizeof(dir), "%s", path);
@@ -198,9 +277,17 @@ int cfg_load_diag(struct cfg *c, const char *path, struct diag *d)
 	else
 		snprintf(dir, sizeof(dir), ".");
 
+	r = check_includes(d, path, text, dir, 0);
+	if (r < 0) {
+		free(text);
+		return r;
+	}
+
 	config_init(&lc);
 	config_set_include_dir(&lc, dir);
-	if (!config_read_file(&lc, path)) {
+	r = config_read_string(&lc, text);
+	free(text);
+	if (!r) {
 		char fbuf[2 * CFG_PATH_MAX + 2];
 		const char *ef = config_error_file(&lc);
 

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/rfile.h"
+
 /* An inline secret in a file that group/other can read earns a warning. */
 void cfg_secret_perms(struct cfg *c, struct diag *d, int ki, const char *file, int line)
 {
@@ -36,33 +38,37 @@ void cfg_secret_perms(struct cfg *c, struct diag *d, int ki, const char *file, i
  * content. */
 static int read_secret(const char *path, char *out, size_t outlen, char *msg, size_t n)
 {
-	char buf[URL_PASS_MAX + 4];
-	struct stat st;
+	char buf[URL_PASS_MAX + 3];
+	size_t size, len = 0;
 	ssize_t r;
-	size_t len;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = rfile_open(path, URL_PASS_MAX + 2, &size);   /* + "\r\n" */
 
+	if (fd == -EFBIG)
+		return cfg_bad(msg, n, "'%.200s': password longer than %d bytes", path,
+			       URL_PASS_MAX);
+	if (fd == -EISDIR || fd == -RFILE_ENOTREG)
+		return cfg_bad(msg, n, "'%.200s': %s", path, rfile_strerror(fd));
 	if (fd < 0)
-		return cfg_bad(msg, n, "cannot open '%.200s': %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return cfg_bad(msg, n, "'%.200s' is not a regular file", path);
-	}
-	r = read(fd, buf, sizeof(buf));
+		return cfg_bad(msg, n, "cannot open '%.200s': %s", path, strerror(-fd));
+	while ((r = read(fd, buf + len, sizeof(buf) - len)) > 0 || (r < 0 && errno == EINTR))
+		len += r > 0 ? (size_t)r : 0;
 	close(fd);
 	if (r < 0)
 		return cfg_bad(msg, n, "cannot read '%.200s': %s", path, strerror(errno));
-	len = (size_t)r;
 	if (len && buf[len - 1] == '\n')
 		len--;
 	if (len && buf[len - 1] == '\r')
 		len--;
 	if (len == 0)
 		return cfg_bad(msg, n, "'%.200s' is empty", path);
-	if (len >= outlen || len > URL_PASS_MAX)
+	if (len >= outlen || len > URL_PASS_MAX) {
+		explicit_bzero(buf, sizeof(buf));
 		return cfg_bad(msg, n, "'%.200s': password longer than %d bytes", path, URL_PASS_MAX);
-	if (memchr(buf, '\n', len) || memchr(buf, '\0', len))
+	}
+	if (memchr(buf, '\n', len) || memchr(buf, '\0', len)) {
+		explicit_bzero(buf, sizeof(buf));
 		return cfg_bad(msg, n, "'%.200s': password must be one line of text", path);
+	}
 	memcpy(out, buf, len);
 	out[len] = '\0';
 	explicit_bzero(buf, sizeof(buf));
@@ -70,12 +76,14 @@ static int read_secret(const char *path, char *out, size_t outlen, char *msg, si
 }
 
 /* An empty credential counts as none: the unit passes SetCredential=password:\n so that it
- * starts when no password file exists (systemd refuses an empty value). */
+ * starts when no password file exists (systemd refuses an empty value).  Anything that is not
+ * a small regular file is not blank: read_secret then says what is wrong with it. */
 static int secret_file_blank(const char *path)
 {
 	char buf[4];
+	size_t size;
 	ssize_t r;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	int fd = rfile_open(path, 2, &size);
 
 	if (fd < 0)
 		return 0;

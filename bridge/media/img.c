@@ -1,19 +1,17 @@
 #include "media/img.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavutil/mem.h>
 #include <libswscale/swscale.h>
 
 #include "media/averr.h"
+#include "util/rfile.h"
 
 static int fail(char *why, size_t why_len, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -219,38 +217,16 @@ out:
 int img_load(const char *path, int w, int h, uint8_t *i420, size_t i420_len,
 	     char *why, size_t why_len)
 {
-	struct stat st;
-	uint8_t *buf;
-	size_t got = 0;
-	int fd, r;
+	char *buf;
+	size_t len;
+	int r = rfile_read(path, IMG_MAX_FILE, &buf, &len);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fail(why, why_len, -errno, "cannot open %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return fail(why, why_len, -EINVAL, "%s is not a regular file", path);
-	}
-	if ((uint64_t)st.st_size > IMG_MAX_FILE) {
-		close(fd);
-		return fail(why, why_len, -EFBIG, "%s is %llu bytes > limit %u", path,
-			    (unsigned long long)st.st_size, IMG_MAX_FILE);
-	}
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return fail(why, why_len, -ENOMEM, "out of memory");
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	r = img_load_mem(buf, got, w, h, i420, i420_len, why, why_len);
+	if (r == -EFBIG)
+		return fail(why, why_len, r, "%s is larger than the limit of %u bytes", path,
+			    IMG_MAX_FILE);
+	if (r < 0)
+		return fail(why, why_len, r, "cannot read %s: %s", path, rfile_strerror(r));
+	r = img_load_mem((const uint8_t *)buf, len, w, h, i420, i420_len, why, why_len);
 	free(buf);
 	return r;
 }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -95,4 +96,33 @@ int tu_count_lines(const char *s)
 	for (; *s; s++)
 		n += *s == '\n';
 	return n;
+}
+
+char *tu_fifo(void)
+{
+	char *p;
+
+	assert_true(n_tmp < 16);
+	p = tmp_paths[n_tmp++];
+	snprintf(p, 64, "/tmp/test_cfg-fifo-%d-%d", (int)getpid(), n_tmp);
+	unlink(p);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	return p;
+}
+
+static void on_deadline(int sig)
+{
+	static const char msg[] = "FAIL: deadline passed: something blocked (a FIFO read?)\n";
+
+	(void)sig;
+	if (write(2, msg, sizeof(msg) - 1) < 0) {
+		/* nothing more to do */
+	}
+	_exit(3);
+}
+
+void tu_deadline(unsigned seconds)
+{
+	signal(SIGALRM, on_deadline);
+	alarm(seconds);
 }

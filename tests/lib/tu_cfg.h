@@ -29,5 +29,10 @@ void tu_assert_contains(const char *hay, const char *needle);
 /* Fails when SECRET (or part of it) shows in s. */
 void tu_assert_no_secret(const char *s);
 int tu_count_lines(const char *s);
+/* A FIFO in /tmp (removed by tu_cfg_teardown) that nobody writes: opening it blocking hangs. */
+char *tu_fifo(void);
+/* Ends the test binary with a message (a failure) if it is still running after seconds: a
+ * read that blocks would otherwise hang the test forever.  0 disarms. */
+void tu_deadline(unsigned seconds);
 
 #endif

@@ -168,6 +168,85 @@ static void test_man_page_lists_aliases(void **state)
 	free(man);
 }
 
+/* A FIFO where a config file is expected (-c, --check-config, @include, a reload) is refused
+ * at once with a clear message instead of waiting forever for a writer. */
+static void test_fifo_config_refused(void **state)
+{
+	char *fifo = tu_fifo();
+	char text[256], *p, *out;
+	struct cfg c;
+	struct cfg_err e;
+	int rc;
+
+	tu_deadline(20);
+	assert_true(cfg_load(fifo, &c, &e) < 0);
+	tu_assert_contains(e.msg, fifo);
+	tu_assert_contains(e.msg, "not a regular file");
+	out = tu_cfg_check_output(fifo, &rc);
+	assert_int_equal(rc, 1);
+	tu_assert_contains(out, "not a regular file");
+	free(out);
+	assert_true(FROM_ARGS(&c, &e, "-c", fifo) < 0);
+	tu_assert_contains(e.msg, "not a regular file");
+
+	/* an @include naming a FIFO: refused with the including file's line */
+	snprintf(text, sizeof(text), "%s\n@include \"%s\"\n", tu_cfg_minimal, fifo);
+	p = tu_tmp_file(text, 0600);
+	assert_true(cfg_load(p, &c, &e) < 0);
+	snprintf(text, sizeof(text), "%s:4: @include \"%s\": not a regular file", p, fifo);
+	tu_assert_contains(e.msg, text);
+	/* a directory, as before */
+	assert_true(cfg_load("/tmp", &c, &e) < 0);
+	tu_assert_contains(e.msg, "/tmp: is a directory");
+	tu_deadline(0);
+}
+
+/* libconfig's scanner is quadratic in a line's length (4 MB: 17 s): a file over CFG_FILE_MAX
+ * is refused before parsing, and so is a NUL byte (libconfig would stop reading there). */
+static void test_huge_config_refused(void **state)
+{
+	size_t n = 1u << 20;
+	char *text = malloc(n + 64), *p;
+	struct cfg c;
+	struct cfg_err e;
+	char want[128];
+
+	assert_non_null(text);
+	snprintf(text, 64, "name = \"");
+	memset(text + strlen(text), 'a', n);
+	snprintf(text + 9 + n, 32, "\";\n");
+	p = tu_tmp_file(text, 0600);
+	free(text);
+	assert_true(cfg_load(p, &c, &e) < 0);
+	snprintf(want, sizeof(want), "%s: larger than %d bytes", p, CFG_FILE_MAX);
+	tu_assert_contains(e.msg, want);
+	assert_int_equal(e.count, 1);
+
+	/* a file just under the limit still loads */
+	text = malloc(CFG_FILE_MAX);
+	assert_non_null(text);
+	snprintf(text, CFG_FILE_MAX, "%s# ", tu_cfg_minimal);
+	memset(text + strlen(text), 'x', CFG_FILE_MAX - strlen(text) - 2);
+	text[CFG_FILE_MAX - 2] = '\n';
+	text[CFG_FILE_MAX - 1] = '\0';
+	p = tu_tmp_file(text, 0600);
+	free(text);
+	assert_int_equal(cfg_load(p, &c, &e), 0);
+
+	/* a NUL byte: the rest would be ignored silently */
+	{
+		static const char nul[] = "output = { device = \"/dev/video1\"; };\n\0junk = 1;\n";
+		char *q = tu_tmp_file("", 0600);
+		FILE *f = fopen(q, "w");
+
+		assert_non_null(f);
+		fwrite(nul, 1, sizeof(nul) - 1, f);
+		fclose(f);
+		assert_true(cfg_load(q, &c, &e) < 0);
+		tu_assert_contains(e.msg, "holds a NUL byte");
+	}
+}
+
 static void test_syntax_error_line(void **state)
 {
 	char *p = tu_tmp_file("camera = {\n"
@@ -467,6 +546,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_defaults_pass_checks, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_man_page_lists_aliases, tu_cfg_setup,
 						tu_cfg_teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_config_refused, tu_cfg_setup, tu_cfg_teardown),
+		cmocka_unit_test_setup_teardown(test_huge_config_refused, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_syntax_error_line, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_include_error_names_included_file, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_key_line, tu_cfg_setup, tu_cfg_teardown),

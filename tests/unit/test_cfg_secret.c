@@ -138,6 +138,44 @@ static void test_errors_never_show_password(void **state)
 	free(buf);
 }
 
+/* camera.password_file, http.password_file or a credential that is a FIFO: refused at once,
+ * naming the key, instead of blocking the start (or a reload) until someone writes to it. */
+static void test_password_fifo_refused(void **state)
+{
+	char *fifo = tu_fifo();
+	char text[512], path[160], *p, *out;
+	struct cfg c;
+	struct cfg_err e;
+	int rc;
+
+	tu_deadline(20);
+	snprintf(text, sizeof(text), "camera = { source = \"bc-tcp://h\"; password_file = \"%s\"; };\n"
+		 "output = { device = \"/d\"; };\n", fifo);
+	p = tu_tmp_file(text, 0600);
+	assert_true(cfg_load(p, &c, &e) < 0);
+	tu_assert_contains(e.msg, "camera.password_file: '");
+	tu_assert_contains(e.msg, "not a regular file");
+	out = tu_cfg_check_output(p, &rc);
+	assert_int_equal(rc, 1);
+	tu_assert_contains(out, "not a regular file");
+	free(out);
+	assert_true(FROM_ARGS(&c, &e, "--source", "bc-tcp://h", "--output", "/d", "--http.user",
+			      "u", "--http.password_file", fifo) < 0);
+	tu_assert_contains(e.msg, "http.password_file: '");
+	tu_assert_contains(e.msg, "not a regular file");
+
+	/* a systemd credential */
+	snprintf(tu_cfg_tmp_dir, sizeof(tu_cfg_tmp_dir), "/tmp/test_cfg-cred-XXXXXX");
+	assert_non_null(mkdtemp(tu_cfg_tmp_dir));
+	snprintf(path, sizeof(path), "%s/password", tu_cfg_tmp_dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	setenv("CREDENTIALS_DIRECTORY", tu_cfg_tmp_dir, 1);
+	assert_true(FROM_ARGS(&c, &e, "--source", "bc-tcp://h", "--output", "/d") < 0);
+	tu_assert_contains(e.msg, "credential password: '");
+	tu_assert_contains(e.msg, "not a regular file");
+	tu_deadline(0);
+}
+
 static void test_password_file_and_credentials(void **state)
 {
 	char *pf = tu_tmp_file("pw-from-file\n", 0600);
@@ -259,6 +297,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_help_has_no_password, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_errors_never_show_password, tu_cfg_setup, tu_cfg_teardown),
+		cmocka_unit_test_setup_teardown(test_password_fifo_refused, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_password_file_and_credentials, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_permission_warning, tu_cfg_setup, tu_cfg_teardown),
 	};

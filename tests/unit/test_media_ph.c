@@ -10,6 +10,7 @@
 #include <string.h>
 #include <errno.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include <libavcodec/avcodec.h>
@@ -17,6 +18,7 @@
 #include "media/img.h"
 #include "media/marker.h"
 #include "media/placeholder.h"
+#include "util/rfile.h"
 
 static struct frame *new_frame(int w, int h)
 {
@@ -251,6 +253,24 @@ static void test_img_rejects(void **state)
 
 	assert_int_equal(img_load("/nonexistent.png", w, h, out, (size_t)w * h * 3 / 2, why,
 				  sizeof(why)), -ENOENT);
+	/* A FIFO (output.placeholder_image=FIFO): refused at once, not a video thread blocked in
+	 * open() until a writer comes (and SIGTERM waiting behind it).  alarm: a hang fails. */
+	{
+		char fifo[64];
+
+		snprintf(fifo, sizeof(fifo), "/tmp/test_media_ph-%d.fifo", (int)getpid());
+		unlink(fifo);
+		assert_int_equal(mkfifo(fifo, 0600), 0);
+		alarm(20);
+		assert_int_equal(img_load(fifo, w, h, out, (size_t)w * h * 3 / 2, why, sizeof(why)),
+				 -RFILE_ENOTREG);
+		alarm(0);
+		unlink(fifo);
+		assert_non_null(strstr(why, "not a regular file"));
+		print_message("fifo: %s\n", why);
+		assert_true(img_load("/tmp", w, h, out, (size_t)w * h * 3 / 2, why, sizeof(why)) < 0);
+		assert_non_null(strstr(why, "directory"));
+	}
 	assert_int_equal(img_load_mem(junk, sizeof(junk), w, h, out, 10, NULL, 0), -EINVAL);
 	free(out);
 }
