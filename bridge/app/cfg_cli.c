@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <limits.h>
+
+#include "util/num.h"
 
 enum {
 	OPT_CONFIG = 'c', OPT_VERBOSE = 'v', OPT_HELP = 'h', OPT_VERSION = 'V',
@@ -18,9 +21,9 @@ enum {
 
 struct override {
 	int ki;
-	const char *opt;        /* as typed, for errors */
+	const char *opt;        /* as typed, without "--", for errors */
 	const char *val;
-	char buf[16];           /* --size halves */
+	char buf[24];           /* --size halves: up to LLONG_MAX */
 };
 
 #define MAX_OVERRIDES 256
@@ -123,22 +126,26 @@ static int from_args(int argc, char **argv, struct cfg *c, struct diag *d)
 				snprintf(c->frame_log, sizeof(c->frame_log), "%s", optarg);
 			break;
 		case OPT_SIZE: {
-			unsigned w, h;
-			char x, extra;
+			/* W and H go through output.width/height like any value: their range
+			 * checks report what is wrong */
+			size_t wl = strcspn(optarg, "xX");
+			long long w, h;
 
-			if (sscanf(optarg, "%u%c%u%c", &w, &x, &h, &extra) != 3 ||
-			    (x != 'x' && x != 'X') || w > 100000 || h > 100000) {
+			if (!optarg[wl] || num_parse(optarg, wl, 0, LLONG_MAX, &w) ||
+			    num_parse(optarg + wl + 1, strlen(optarg + wl + 1), 0, LLONG_MAX, &h)) {
 				cfg_diag_add(d, "command line: --size: '%.40s' is not WxH (e.g. "
 					 "1280x720)", optarg);
 				break;
 			}
-			if (nov + 2 > MAX_OVERRIDES)
+			if (nov + 2 > MAX_OVERRIDES) {
+				cfg_diag_add(d, "command line: more than %d options", MAX_OVERRIDES);
 				break;
-			ov[nov] = (struct override){ cfg_key_index("output.width"), "--size", NULL, "" };
-			snprintf(ov[nov].buf, sizeof(ov[nov].buf), "%u", w);
+			}
+			ov[nov] = (struct override){ cfg_key_index("output.width"), "size", NULL, "" };
+			snprintf(ov[nov].buf, sizeof(ov[nov].buf), "%lld", w);
 			nov++;
-			ov[nov] = (struct override){ cfg_key_index("output.height"), "--size", NULL, "" };
-			snprintf(ov[nov].buf, sizeof(ov[nov].buf), "%u", h);
+			ov[nov] = (struct override){ cfg_key_index("output.height"), "size", NULL, "" };
+			snprintf(ov[nov].buf, sizeof(ov[nov].buf), "%lld", h);
 			nov++;
 			break;
 		}

@@ -172,10 +172,16 @@ int cfg_finish_diag(struct cfg *c, struct diag *d)
 	cfg_resolve_password(c, d, "http password", 0, "", c->http.password,
 			 sizeof(c->http.password), cfg_key_index("http.password_file"),
 			 CFG_CRED_HTTP_PASSWORD, &c->http.password_source);
+	/* Authentication is on with both or off with neither: half of it is refused, never
+	 * guessed (a user alone once meant a login with an empty password). */
 	if (c->http.enabled && c->http.password[0] && !c->http.user[0])
-		cfg_key_error(d, c, cfg_key_index("http.user"), "required when an HTTP password is set");
-	if (c->http.enabled && c->http.user[0] && !c->http.password[0])
-		cfg_warn(c, d, "http.user is set but there is no HTTP password: authentication is off");
+		cfg_key_error(d, c, cfg_key_index("http.user"), "required when an HTTP password is "
+			      "set (http.password, http.password_file or the credential %s)",
+			      CFG_CRED_HTTP_PASSWORD);
+	if (c->http.enabled && c->http.user[0] && c->http.password_source == CFG_PW_NONE)
+		cfg_key_error(d, c, cfg_key_index("http.user"), "set but there is no HTTP password "
+			      "(http.password, http.password_file or the credential %s): set both "
+			      "for authentication, or neither", CFG_CRED_HTTP_PASSWORD);
 	if (c->http.enabled && !c->http.password[0] && strcmp(c->http.addr, "127.0.0.1") &&
 	    strcmp(c->http.addr, "::1"))
 		cfg_warn(c, d, "HTTP listens on %s without a password: anyone who can reach it can "

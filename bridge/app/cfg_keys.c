@@ -112,7 +112,7 @@ const struct key cfg_keys[] = {
 	  .def = "127.0.0.1:8080", .alias = "http", .arg = "ADDR:PORT",
 	  .help = "HTTP sidecar address, [::]:PORT for IPv6, off to disable" },
 	{ "http.user", K_STR, FLD(http.user), .check = cfg_check_text, .arg = "USER",
-	  .help = "HTTP basic-auth user (needed with a password)" },
+	  .help = "HTTP basic-auth user (with a password; neither: no authentication)" },
 	{ "http.password", K_STR, FLD(http.password), .flags = KF_SECRET, .arg = "PASS",
 	  .help = "HTTP password inline (empty: no authentication)" },
 	{ "http.password_file", K_STR, FLD(http.password_file), .arg = "FILE",

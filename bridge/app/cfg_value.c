@@ -10,6 +10,9 @@
 #include <string.h>
 #include <strings.h>
 #include <arpa/inet.h>
+#include <limits.h>
+
+#include "util/num.h"
 
 int cfg_bad(char *msg, size_t n, const char *fmt, ...)
 {
@@ -85,8 +88,7 @@ static int split_hostport(const char *v, char *host, size_t hostlen, int *port, 
 {
 	const char *h = v, *colon;
 	size_t hn;
-	char *end;
-	long p;
+	long long p;
 
 	if (*v == '[') {
 		const char *close = strchr(v, ']');
@@ -116,9 +118,7 @@ static int split_hostport(const char *v, char *host, size_t hostlen, int *port, 
 		*port = def_port;
 		return 0;
 	}
-	errno = 0;
-	p = strtol(colon + 1, &end, 10);
-	if (!colon[1] || *end || errno || p < 0 || p > 65535 || !isdigit((unsigned char)colon[1]))
+	if (num_parse(colon + 1, strlen(colon + 1), 0, 65535, &p))
 		return cfg_bad(msg, n, "'%.60s': port must be 0..65535", v);
 	*port = (int)p;
 	return 0;
@@ -281,17 +281,14 @@ int cfg_list_add_int(struct cfg *c, const struct key *k, long long v, char *msg,
 
 int cfg_parse_ll(const char *s, long long *v)
 {
-	char *end;
+	size_t n;
 
-	errno = 0;
 	while (isspace((unsigned char)*s))
 		s++;
-	if (!*s)
-		return -EINVAL;
-	*v = strtoll(s, &end, 10);
-	while (isspace((unsigned char)*end))
-		end++;
-	return errno || *end ? -EINVAL : 0;
+	n = strlen(s);
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return num_parse(s, n, LLONG_MIN, LLONG_MAX, v);
 }
 
 /* A value from the command line (lists comma-separated). */

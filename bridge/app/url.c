@@ -10,6 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util/num.h"
+
 #define ECHO_MAX 40     /* longest piece of the input echoed in an error */
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -96,17 +98,16 @@ static int valid_uid(const char *s)
 
 static int parse_port(const char *s, size_t n, int *port, char *err, size_t errlen)
 {
-	long v = 0;
+	long long v;
+	int r;
 
 	if (n == 0)
 		return fail(err, errlen, "empty port after ':'");
-	for (size_t i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return fail(err, errlen, "port is not a number");
-		v = v * 10 + (s[i] - '0');
-		if (v > 65535)
-			return fail(err, errlen, "port out of range 1..65535");
-	}
+	r = s[0] == '-' ? -EINVAL : num_parse(s, n, 0, 65535, &v);
+	if (r == -EINVAL)
+		return fail(err, errlen, "port is not a number");
+	if (r < 0)
+		return fail(err, errlen, "port out of range 1..65535");
 	if (v < 1)
 		return fail(err, errlen, "port 0 out of range 1..65535");
 	*port = (int)v;

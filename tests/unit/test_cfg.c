@@ -495,6 +495,43 @@ static void test_cli_overrides_file(void **state)
 	assert_int_equal(c.wake.mode, CFG_WAKE_ALWAYS);
 }
 
+/* Numbers on the command line never wrap: --size 4294967936x360 was 640x360 (32-bit wrap),
+ * and errors named the option "----size". */
+static void test_numbers_bounded(void **state)
+{
+	struct cfg c;
+	struct cfg_err e;
+
+#define RUN(...) FROM_ARGS(&c, &e, "--source", "bc-tcp://h", "--output", "/d", __VA_ARGS__)
+	assert_true(RUN("--size", "4294967936x360") < 0);
+	tu_assert_contains(e.msg, "command line: --size: 4294967936 out of range 32..8192");
+	assert_null(strstr(e.msg, "----"));
+	assert_true(RUN("--size", "640x4294967656") < 0);
+	tu_assert_contains(e.msg, "--size: 4294967656 out of range 32..8192");
+	assert_true(RUN("--size", "99999999999999999999x360") < 0);
+	tu_assert_contains(e.msg, "command line: --size: '99999999999999999999x360' is not WxH");
+	assert_true(RUN("--size", "-640x360") < 0);
+	tu_assert_contains(e.msg, "is not WxH");
+	assert_true(RUN("--size", "640x360x2") < 0);
+	assert_true(RUN("--size", "640 x360") < 0);
+	assert_int_equal(RUN("--size", "640X360"), CFG_RUN);
+	assert_int_equal(c.output.width, 640);
+	assert_int_equal(c.output.height, 360);
+
+	assert_true(RUN("--frames", "18446744073709551617") < 0);
+	tu_assert_contains(e.msg, "--frames: '18446744073709551617' is not a positive integer");
+	assert_int_equal(RUN("--frames", "9223372036854775807"), CFG_RUN);
+	assert_true(RUN("--fps", "4294967311") < 0);
+	tu_assert_contains(e.msg, "command line: --fps: 4294967311 out of range 1..120");
+	assert_true(RUN("--camera.discovery_ports", "2018,4294969314") < 0);
+	tu_assert_contains(e.msg, "4294969314 out of range 1..65535");
+	assert_true(RUN("--http", "127.0.0.1:4294975376") < 0);
+	tu_assert_contains(e.msg, "port must be 0..65535");
+	assert_true(RUN("--camera.p2p_servers", "p2p.example:4294977295") < 0);
+	tu_assert_contains(e.msg, "port must be 0..65535");
+#undef RUN
+}
+
 static void test_check_args(void **state)
 {
 	char *p = tu_tmp_file(tu_cfg_minimal, 0600);
@@ -555,6 +592,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_many_errors_all_reported, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_missing_required, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_cli_overrides_file, tu_cfg_setup, tu_cfg_teardown),
+		cmocka_unit_test_setup_teardown(test_numbers_bounded, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_check_args, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_reload, tu_cfg_setup, tu_cfg_teardown),
 	};

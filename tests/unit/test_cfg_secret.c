@@ -176,6 +176,38 @@ static void test_password_fifo_refused(void **state)
 	tu_deadline(0);
 }
 
+/* http.user without a password used to log "authentication is off" while the server still
+ * asked for user:"" (curl -u u: got in): now the configuration is refused, naming the keys. */
+static void test_http_user_needs_password(void **state)
+{
+	struct cfg c;
+	struct cfg_err e;
+	char *p, *out;
+	int rc;
+
+	assert_true(FROM_ARGS(&c, &e, "--source", "bc-tcp://h", "--output", "/d", "--http.user",
+			      "u") < 0);
+	tu_assert_contains(e.msg, "command line: http.user: set but there is no HTTP password");
+	tu_assert_contains(e.msg, "http.password_file");
+	assert_int_equal(e.count, 1);
+	p = tu_tmp_file("camera = { source = \"rtsp://cam\"; };\noutput = { device = \"/d\"; };\n"
+			"http = {\n\tuser = \"u\";\n\tpassword = \"\";\n};\n", 0600);
+	out = tu_cfg_check_output(p, &rc);
+	assert_int_equal(rc, 1);
+	tu_assert_contains(out, ":4: http.user: set but there is no HTTP password");
+	free(out);
+	/* neither: no authentication, fine; both: fine; HTTP off: the user does not matter */
+	assert_int_equal(FROM_ARGS(&c, &e, "--source", "bc-tcp://h", "--output", "/d"), CFG_RUN);
+	assert_int_equal(FROM_ARGS(&c, &e, "--source", "bc-tcp://h", "--output", "/d",
+				   "--http.user", "u", "--http.password", "p"), CFG_RUN);
+	assert_int_equal(FROM_ARGS(&c, &e, "--source", "bc-tcp://h", "--output", "/d",
+				   "--http.user", "u", "--http", "off"), CFG_RUN);
+	/* a password without a user, as before */
+	assert_true(FROM_ARGS(&c, &e, "--source", "bc-tcp://h", "--output", "/d",
+			      "--http.password", "p") < 0);
+	tu_assert_contains(e.msg, "http.user: required when an HTTP password is set");
+}
+
 static void test_password_file_and_credentials(void **state)
 {
 	char *pf = tu_tmp_file("pw-from-file\n", 0600);
@@ -298,6 +330,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_help_has_no_password, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_errors_never_show_password, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_password_fifo_refused, tu_cfg_setup, tu_cfg_teardown),
+		cmocka_unit_test_setup_teardown(test_http_user_needs_password, tu_cfg_setup,
+						tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_password_file_and_credentials, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_permission_warning, tu_cfg_setup, tu_cfg_teardown),
 	};
