@@ -248,12 +248,15 @@ int main(int argc, char **argv)
 	switch (r) {
 	case CFG_HELP:
 		cfg_usage(stdout, "cam-bridge", NULL);
-		return 0;
+		rc = 0;
+		goto out;
 	case CFG_VERSION:
 		printf("cam-bridge %s\n", CB_VERSION);
-		return 0;
+		rc = 0;
+		goto out;
 	case CFG_CHECK:
-		return cfg_check_args(argc, argv, stdout);
+		rc = cfg_check_args(argc, argv, stdout);
+		goto out;
 	case CFG_RUN:
 		break;
 	default:
@@ -261,7 +264,8 @@ int main(int argc, char **argv)
 		if (err.count > 1)
 			fprintf(stderr, " (and %d more; run with --check-config to see all)", err.count - 1);
 		fprintf(stderr, "\n");
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	log_set_level(a.cfg->log.level);
 	log_set_tag(a.cfg->name);
@@ -269,6 +273,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < a.cfg->n_warnings; i++)
 		log_warn("%s", a.cfg->warnings[i]);
 	rc = run(&a);
+out:	/* every exit frees the config: ASan runs of --check-config stay clean */
 	explicit_bzero(a.cfg, sizeof(*a.cfg));
 	free(a.cfg);
 	return rc;
