@@ -54,9 +54,11 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
-.PHONY: all deps pkgcheck pkgcheck-test check check-unit check-conformance check-integration check-sanitize check-vm \
-        fuzz bench demo progs install clean clang
+.PHONY: all deps check check-unit check-conformance check-integration check-sanitize check-vm \
+        fuzz bench demo install clean clang
 all: $(PROGS) $(UNIT_BINS) $(BENCH_BINS) $(TOOL_BINS)
+
+.PHONY: progs pkgcheck pkgcheck-test
 progs: $(PROGS)
 
 # Intermediate objects (tests/lib) stay: make would otherwise delete and rebuild them.
