@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <syslog.h>
 
 /* For libavformat URLs: where the userinfo is ("scheme://USERINFO@host"), if any. */

@@ -2,7 +2,7 @@
  * diagnostics collector.  Only bridge/app/cfg_*.c include this.
  *
  *   cfg_keys.c    the key table (type, default, range, check, help) and cfg_defaults
- *   cfg_value.c   value checks and text → value (one bounded integer parser)
+ *   cfg_value.c   value checks and text → value (integers through util/num.h)
  *   cfg_diag.c    errors as "file:line: key: message", warnings
  *   cfg_load.c    libconfig files: types, unknown keys with "did you mean", @include
  *   cfg_secret.c  passwords: files, systemd credentials, precedence, permission warnings

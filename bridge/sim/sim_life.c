@@ -2,34 +2,15 @@
  * control FIFO). */
 #include "sim/sim_loop.h"
 
-
-#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "bc/bcudp_pkt.h"
-#include "bc/bcudp_xml.h"
-#include "net/bcconn.h"
-#include "net/udpsock.h"
-#include "sim/sim_impair.h"
-#include "sim/sim_media.h"
-#include "sim/sim_msgs.h"
-#include "sim/sim_p2p.h"
-#include "sim/sim_proto.h"
-#include "util/clock.h"
 #include "util/log.h"
 
 /* ---- camera life ---------------------------------------------------------------------- */

@@ -1,15 +1,12 @@
 /* cam-sim: set-up, the epoll loop, and what it shares with its parts (epoll, power, media). */
 #include "sim/sim_loop.h"
 
-
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
@@ -19,15 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bc/bcudp_pkt.h"
-#include "bc/bcudp_xml.h"
-#include "net/bcconn.h"
 #include "net/udpsock.h"
-#include "sim/sim_impair.h"
-#include "sim/sim_media.h"
-#include "sim/sim_msgs.h"
-#include "sim/sim_p2p.h"
-#include "sim/sim_proto.h"
 #include "util/clock.h"
 #include "util/log.h"
 
