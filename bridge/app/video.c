@@ -157,12 +157,6 @@ static void handle_au(struct vstate *s, const struct au *au)
 		log_notice("hardware decoding failed, now decoding in software: %s", why);
 		STATUS_UPDATE(v->st, snprintf(cs->hwaccel, sizeof(cs->hwaccel), "%s", dec_hwaccel_name(s->dec)););
 	}
-	if (dec_need_keyframe(s->dec)) {
-		pthread_mutex_lock(&v->src_lock);
-		if (v->src)
-			src_request_keyframe(v->src);
-		pthread_mutex_unlock(&v->src_lock);
-	}
 	if (r <= 0 || !out.frame) {
 		if (r < 0 || out.dropped)
 			STATUS_UPDATE(v->st, cs->frames_dropped++;);

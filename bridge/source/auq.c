@@ -1,4 +1,5 @@
 #include "source/auq.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -125,18 +126,11 @@ void auq_mark_gap(struct auq *q)
 
 int auq_pop(struct auq *q, struct au *out, int timeout_ms)
 {
-	struct timespec ts;
+	struct timespec ts = clock_mono_deadline(timeout_ms > 0 ? (unsigned)timeout_ms : 0);
 	struct au_slot *s;
 	size_t first_part;
 	int r = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&q->lock);
 	while (!q->count && !q->closed && r == 0)
 		r = pthread_cond_timedwait(&q->cond, &q->lock, &ts);
