@@ -20,14 +20,6 @@
 #include "media/marker.h"
 #include "media/tpenc.h"
 
-/* libx265 3.5 leaks ~12 KiB per encoder it opens (x265::FrameFilter::init, inside
- * x265_encoder_open, whatever the parameters): not ours to fix, and bounded. */
-const char *__lsan_default_suppressions(void);
-const char *__lsan_default_suppressions(void)
-{
-	return "leak:libx265.so\n";
-}
-
 #define W 320
 #define H 240
 
