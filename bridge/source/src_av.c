@@ -239,6 +239,7 @@ int src_av_run(struct src *s)
 
 	while (src_should_run(s)) {
 		a.deadline_us = clock_mono_us() + (uint64_t)s->o.read_timeout_ms * 1000;
+		a.timed_out = 0;
 		r = av_read_frame(fc, pkt);
 		if (r == AVERROR_EOF && local) {
 			/* Loop a file like a camera that never ends. */
