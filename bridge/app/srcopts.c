@@ -38,6 +38,7 @@ void app_src_opts(const struct cfg *c, struct src_opts *o)
 		c->camera.n_p2p_servers : SRC_MAX_P2P_SERVERS;
 	o->rtsp_tcp = c->camera.rtsp_transport != CFG_RTSP_UDP;
 	o->rtsp_listen = c->camera.rtsp_transport == CFG_RTSP_LISTEN;
+	o->file_fps = c->output.fps;
 	o->read_timeout_ms = (unsigned)c->camera.read_timeout_ms;
 	o->backoff_min_ms = (unsigned)c->reconnect.backoff_min_ms;
 	o->backoff_max_ms = (unsigned)c->reconnect.backoff_max_ms;

@@ -29,6 +29,8 @@ struct vstate {
 	uint64_t sink_retry_us;
 	struct dec *dec;
 	enum dec_codec codec;
+	int dec_failed;               /* last shown: the codec cannot be decoded */
+	const char *dec_hw;           /* last shown: hwaccel in use */
 	struct conv *conv;
 	struct pace pace;
 	struct frame *cam;            /* newest camera frame (our reference) */
@@ -111,30 +113,43 @@ static void write_out(struct vstate *s, struct frame *f, const char *kind)
 	atomic_store(&v->ready, 1);
 }
 
+/* Says what the decoder has to say — each message once — and shows it in the status. */
+static void report_decoder(struct vstate *s, int force)
+{
+	const char *why, *err = dec_error(s->dec), *hw = dec_hwaccel_name(s->dec);
+
+	if ((why = dec_take_fallback_reason(s->dec)))
+		log_notice("hardware decoding not used, decoding in software: %s", why);
+	if ((why = dec_take_error(s->dec)))
+		log_err("cannot decode the camera's video: %s; trying again when the codec or its "
+			"parameters change", why);
+	if (!force && !!err == s->dec_failed && hw == s->dec_hw)
+		return;
+	s->dec_failed = !!err;
+	s->dec_hw = hw;
+	STATUS_UPDATE(s->v->st, snprintf(cs->hwaccel, sizeof(cs->hwaccel), "%s", hw);
+		snprintf(cs->codec, sizeof(cs->codec), "%s", dec_codec_name(s->codec));
+		snprintf(cs->decode_error, sizeof(cs->decode_error), "%s", err ? err : ""););
+}
+
+/* One decoder for the thread's life, re-opened on a codec change; a codec it cannot decode
+ * is remembered there (not retried, hwaccel probing and all, on every AU). */
 static int ensure_decoder(struct vstate *s, enum au_codec codec)
 {
 	struct video *v = s->v;
 	struct dec_opts o = {
-		.codec = codec == AU_H265 ? DEC_H265 : DEC_H264,
 		.hwaccel = v->o.hwaccel, .hwdevice = v->o.hwdevice[0] ? v->o.hwdevice : NULL,
 	};
-	const char *why;
+	enum dec_codec c = codec == AU_H265 ? DEC_H265 : DEC_H264;
 	int r;
 
-	if (s->dec && s->codec == o.codec)
-		return 0;
-	if (s->dec) {
-		r = dec_set_codec(s->dec, o.codec);
-	} else {
-		r = dec_new(&o, &s->dec);
-	}
-	if (r < 0)
+	if (!s->dec && (r = dec_new(&o, &s->dec)) < 0)
 		return r;
-	s->codec = o.codec;
-	if ((why = dec_take_fallback_reason(s->dec)))
-		log_notice("hardware decoding not used, decoding in software: %s", why);
-	STATUS_UPDATE(v->st, snprintf(cs->hwaccel, sizeof(cs->hwaccel), "%s", dec_hwaccel_name(s->dec));
-		snprintf(cs->codec, sizeof(cs->codec), "%s", dec_codec_name(o.codec)););
+	if (s->codec != c) {
+		(void)dec_set_codec(s->dec, c);   /* a failure shows in dec_error */
+		s->codec = c;
+		report_decoder(s, 1);
+	}
 	return 0;
 }
 
@@ -143,7 +158,6 @@ static void handle_au(struct vstate *s, const struct au *au)
 	struct video *v = s->v;
 	struct dec_out out;
 	struct frame *f;
-	const char *why;
 	int r;
 
 	if (ensure_decoder(s, au->codec) < 0) {
@@ -152,17 +166,8 @@ static void handle_au(struct vstate *s, const struct au *au)
 	}
 	if (au->gap)
 		dec_mark_loss(s->dec);
-	r = dec_decode(s->dec, au->data, au->len, au->keyframe, &out);
-	if ((why = dec_take_fallback_reason(s->dec))) {
-		log_notice("hardware decoding failed, now decoding in software: %s", why);
-		STATUS_UPDATE(v->st, snprintf(cs->hwaccel, sizeof(cs->hwaccel), "%s", dec_hwaccel_name(s->dec)););
-	}
-	if (dec_need_keyframe(s->dec)) {
-		pthread_mutex_lock(&v->src_lock);
-		if (v->src)
-			src_request_keyframe(v->src);
-		pthread_mutex_unlock(&v->src_lock);
-	}
+	r = dec_decode_buf(s->dec, au->buf, au->data, au->len, au->keyframe, &out);
+	report_decoder(s, 0);
 	if (r <= 0 || !out.frame) {
 		if (r < 0 || out.dropped)
 			STATUS_UPDATE(v->st, cs->frames_dropped++;);

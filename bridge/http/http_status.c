@@ -86,6 +86,11 @@ void http_status_json(struct sbuf *b, const struct http_text_ctx *c)
 		sbuf_add(b, "null", 4);
 	sbuf_printf(b, ",\"watching\":%d},\"hwaccel\":", c->hub_viewers);
 	STR(b, s->hwaccel);
+	sbuf_add(b, ",\"decode_error\":", 16);
+	if (s->decode_error[0])
+		STR(b, s->decode_error);
+	else
+		sbuf_add(b, "null", 4);
 	sbuf_add(b, "}\n", 2);
 }
 

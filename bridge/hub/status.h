@@ -32,6 +32,7 @@ struct cam_status {
 	int stream_width, stream_height;
 	char codec[8];             /* "h264", "h265", "" */
 	char hwaccel[16];          /* "none", "vaapi", … */
+	char decode_error[160];    /* why the stream cannot be decoded, "" = it can */
 	int out_width, out_height, out_fps;
 	char out_format[8];        /* "i420", "yuyv", "nv12" */
 	double fps_in, fps_out;    /* measured over the last few seconds */

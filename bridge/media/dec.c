@@ -14,7 +14,10 @@
 #include <libavutil/pixdesc.h>
 
 #include "media/annexb.h"
+#include "media/aubuf.h"
 #include "media/averr.h"
+
+#define DEC_SAID_MAX 8   /* distinct notices remembered, so none is repeated */
 
 struct dec {
 	enum dec_codec codec;
@@ -31,14 +34,21 @@ struct dec {
 	int hw_errors;             /* consecutive decode errors while on hardware */
 
 	AVPacket *pkt;
-	uint8_t *buf;              /* padded copy of the AU (libavcodec reads past the end) */
-	unsigned buf_size;
+	AVBufferRef *own;          /* padded copy of an AU handed over without a buffer */
 	AVFrame *frame, *tmp, *sw;
 	AVFrame *last;             /* what the last call handed out */
 
 	int need_key;
 	char reason[256];
 	int reason_new;
+	/* The codec cannot be decoded (no decoder in this FFmpeg, or it does not open): said
+	 * once, not retried until the codec or the stream's parameter sets change. */
+	int open_err;
+	char open_why[160];
+	int open_why_new;
+	uint32_t open_ps;          /* hash of the parameter sets it failed with (0 = none seen) */
+	uint32_t said[DEC_SAID_MAX];  /* hashes of the notices handed out (fallbacks, errors) */
+	unsigned nsaid;
 	struct dec_info info;
 };
 
@@ -241,14 +251,28 @@ static void close_ctx(struct dec *d)
 	d->hw_active = 0;
 }
 
+static int open_failed(struct dec *d, int err)
+{
+	if (err == -ENOSYS)
+		snprintf(d->open_why, sizeof(d->open_why), "this FFmpeg has no %s decoder",
+			 dec_codec_name(d->codec));
+	else
+		snprintf(d->open_why, sizeof(d->open_why), "cannot open the %s decoder: %s",
+			 dec_codec_name(d->codec), strerror(-err));
+	d->open_err = err;
+	d->open_why_new = 1;
+	return err;
+}
+
 /* Opens for d->codec: hardware as asked when it works, else software. */
 static int open_all(struct dec *d)
 {
 	const AVCodec *c = avcodec_find_decoder(codec_id(d->codec));
 	int r;
 
+	d->open_err = 0;
 	if (!c)
-		return -ENOSYS;
+		return open_failed(d, -ENOSYS);
 	av_buffer_unref(&d->hwdev);
 	setup_hw(d, c);
 	if (d->hwdev) {
@@ -263,7 +287,7 @@ static int open_all(struct dec *d)
 	}
 	r = open_ctx(d, 0);
 	if (r < 0)
-		return r;
+		return open_failed(d, r);
 done:
 	d->need_key = 1;
 	d->info.codec = d->codec;
@@ -291,7 +315,7 @@ int dec_new(const struct dec_opts *o, struct dec **out)
 	struct dec *d;
 	int r;
 
-	if (!o || codec_id(o->codec) == AV_CODEC_ID_NONE)
+	if (!o || (o->codec && codec_id(o->codec) == AV_CODEC_ID_NONE))
 		return -EINVAL;
 	if (!dec_hwaccel_valid(o->hwaccel))
 		return -EINVAL;
@@ -316,8 +340,7 @@ int dec_new(const struct dec_opts *o, struct dec **out)
 		r = -ENOMEM;
 		goto fail;
 	}
-	r = open_all(d);
-	if (r < 0)
+	if (d->codec && (r = open_all(d)) < 0)
 		goto fail;
 	*out = d;
 	return 0;
@@ -336,7 +359,7 @@ void dec_free(struct dec *d)
 	av_frame_free(&d->frame);
 	av_frame_free(&d->tmp);
 	av_frame_free(&d->sw);
-	av_freep(&d->buf);
+	av_buffer_unref(&d->own);
 	free(d);
 }
 
@@ -344,10 +367,11 @@ int dec_set_codec(struct dec *d, enum dec_codec codec)
 {
 	if (codec_id(codec) == AV_CODEC_ID_NONE)
 		return -EINVAL;
-	if (codec == d->codec && d->ctx)
-		return 0;
+	if (codec == d->codec && (d->ctx || d->open_err))
+		return d->ctx ? 0 : d->open_err;   /* failed before: not again for the same codec */
 	close_ctx(d);
 	d->codec = codec;
+	d->open_ps = 0;
 	d->info.width = d->info.height = 0;
 	return open_all(d);
 }
@@ -379,12 +403,39 @@ const char *dec_fallback_reason(const struct dec *d)
 	return !d->hw_active && d->reason[0] ? d->reason : NULL;
 }
 
+/* 1 the first time this text is handed out, 0 after (FNV-1a; DEC_SAID_MAX remembered). */
+static int first_time(struct dec *d, const char *text)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		h = (h ^ *p) * 16777619u;
+	for (unsigned i = 0; i < d->nsaid && i < DEC_SAID_MAX; i++)
+		if (d->said[i] == h)
+			return 0;
+	d->said[d->nsaid++ % DEC_SAID_MAX] = h;
+	return 1;
+}
+
 const char *dec_take_fallback_reason(struct dec *d)
 {
 	if (!d->reason_new || d->hw_active)
 		return NULL;
 	d->reason_new = 0;
-	return d->reason;
+	return first_time(d, d->reason) ? d->reason : NULL;
+}
+
+const char *dec_error(const struct dec *d)
+{
+	return d->ctx || !d->open_err ? NULL : d->open_why;
+}
+
+const char *dec_take_error(struct dec *d)
+{
+	if (!d->open_why_new || d->ctx || !d->open_err)
+		return NULL;
+	d->open_why_new = 0;
+	return first_time(d, d->open_why) ? d->open_why : NULL;
 }
 
 /* Hardware frame → system memory, into a frame kept between calls (no per-frame alloc). */
@@ -436,20 +487,26 @@ static int feed(struct dec *d, int key)
 }
 
 /* Does the AU hold a picture (VCL NAL)?  Parameter-set-only AUs are fed even while waiting
- * for a keyframe: some sources send SPS/PPS separately, just before the IDR. */
-static int has_picture(enum dec_codec c, const uint8_t *au, size_t len)
+ * for a keyframe: some sources send SPS/PPS separately, just before the IDR.  *ps: a hash of
+ * its parameter sets (VPS/SPS/PPS), 0 when it has none. */
+static int scan_au(enum dec_codec c, const uint8_t *au, size_t len, uint32_t *ps)
 {
 	const uint8_t *pos = au, *nal;
 	size_t n;
+	int pic = 0;
 
+	*ps = 0;
 	while (annexb_nal_next(&pos, au + len, NULL, &nal, &n)) {
 		if (!n)
 			continue;
 		int t = c == DEC_H264 ? nal[0] & 0x1f : (nal[0] >> 1) & 0x3f;
 		if (c == DEC_H264 ? (t >= 1 && t <= 5) : t <= 31)
-			return 1;
+			pic = 1;
+		else if (c == DEC_H264 ? (t == 7 || t == 8) : (t >= 32 && t <= 34))
+			for (size_t i = 0; i < n; i++)
+				*ps = (*ps ^ nal[i]) * 16777619u;
 	}
-	return 0;
+	return pic;
 }
 
 static int hard_hw_error(int err)
@@ -458,36 +515,44 @@ static int hard_hw_error(int err)
 	return err != -EBADMSG && err != -EAGAIN;
 }
 
-int dec_decode(struct dec *d, const uint8_t *au, size_t len, int keyframe, struct dec_out *out)
+static int decode(struct dec *d, AVBufferRef *buf, const uint8_t *au, size_t len, int keyframe,
+		  struct dec_out *out, int64_t t0)
 {
-	int64_t t0 = now_us();
+	uint32_t ps;
 	int key, r;
 
-	memset(out, 0, sizeof(*out));
-	d->last = NULL;
-	av_frame_unref(d->frame);
-	if (!au || !len)
+	if (!d->codec)
 		return -EINVAL;
-	if (len > DEC_MAX_AU_BYTES)
-		return -E2BIG;
+	int pic = scan_au(d->codec, au, len, &ps);
 	if (!d->ctx) {
-		r = open_all(d);
-		if (r < 0)
+		/* It failed to open: only new parameter sets (another profile or size) are worth
+		 * another try — not every AU, hardware probing and all. */
+		if (d->open_err && (!ps || ps == d->open_ps))
+			return d->open_err;
+		d->open_ps = ps;
+		if ((r = open_all(d)) < 0)
 			return r;
 	}
 	key = keyframe || annexb_is_keyframe(d->codec, au, len);
-	int pic = has_picture(d->codec, au, len);
 	if (d->need_key && !key && pic) {
 		/* Decoding would only produce smears: skip the work until a keyframe. */
 		d->info.dropped++;
 		out->dropped = 1;
 		return 0;
 	}
-	av_fast_padded_malloc(&d->buf, &d->buf_size, len);
-	if (!d->buf)
-		return -ENOMEM;
-	memcpy(d->buf, au, len);
-	d->pkt->data = d->buf;
+	if (buf && au >= buf->data && len + AV_INPUT_BUFFER_PADDING_SIZE <= buf->size &&
+	    (size_t)(au - buf->data) <= buf->size - len - AV_INPUT_BUFFER_PADDING_SIZE) {
+		/* libavcodec takes a reference: no copy. */
+		if (!(d->pkt->buf = av_buffer_ref(buf)))
+			return -ENOMEM;
+		d->pkt->data = (uint8_t *)au;
+	} else {
+		if (aubuf_fill(&d->own, au, len, NULL, 0) < 0)
+			return -ENOMEM;
+		if (!(d->pkt->buf = av_buffer_ref(d->own)))
+			return -ENOMEM;
+		d->pkt->data = d->own->data;
+	}
 	d->pkt->size = (int)len;
 
 	r = feed(d, key);
@@ -539,8 +604,8 @@ int dec_decode(struct dec *d, const uint8_t *au, size_t len, int keyframe, struc
 			if (!key)
 				return 0;
 			r = feed(d, key);
-	if (r == -EBADMSG && !pic)
-		r = 0;   /* h264 says "no frame!" for parameter sets alone, after storing them */
+			if (r == -EBADMSG && !pic)
+				r = 0;   /* parameter sets alone, as above */
 			if (r <= 0)
 				return r;
 			d->need_key = 0;
@@ -560,4 +625,27 @@ int dec_decode(struct dec *d, const uint8_t *au, size_t len, int keyframe, struc
 	out->frame = f;
 	out->decode_us = now_us() - t0;
 	return 1;
+}
+
+int dec_decode_buf(struct dec *d, AVBufferRef *buf, const uint8_t *au, size_t len, int keyframe,
+		   struct dec_out *out)
+{
+	int64_t t0 = now_us();
+	int r;
+
+	memset(out, 0, sizeof(*out));
+	d->last = NULL;
+	av_frame_unref(d->frame);
+	if (!au || !len)
+		return -EINVAL;
+	if (len > DEC_MAX_AU_BYTES)
+		return -E2BIG;
+	r = decode(d, buf, au, len, keyframe, out, t0);
+	av_packet_unref(d->pkt);   /* our reference; libavcodec keeps its own while it needs it */
+	return r;
+}
+
+int dec_decode(struct dec *d, const uint8_t *au, size_t len, int keyframe, struct dec_out *out)
+{
+	return dec_decode_buf(d, NULL, au, len, keyframe, out);
 }

@@ -1,9 +1,13 @@
 #include "source/auq.h"
+#include "media/aubuf.h"
+#include "util/clock.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <libavutil/buffer.h>
 
 int auq_init(struct auq *q, size_t ring_bytes, unsigned max_aus)
 {
@@ -14,13 +18,11 @@ int auq_init(struct auq *q, size_t ring_bytes, unsigned max_aus)
 		return -EINVAL;
 	q->ring = malloc(ring_bytes);
 	q->slots = calloc(max_aus, sizeof(*q->slots));
-	q->out = malloc(ring_bytes);
-	if (!q->ring || !q->slots || !q->out) {
+	if (!q->ring || !q->slots) {
 		auq_destroy(q);
 		return -ENOMEM;
 	}
 	q->ring_size = ring_bytes;
-	q->out_cap = ring_bytes;
 	q->nslots = max_aus;
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_condattr_init(&ca);
@@ -38,7 +40,7 @@ void auq_destroy(struct auq *q)
 	}
 	free(q->ring);
 	free(q->slots);
-	free(q->out);
+	av_buffer_unref(&q->out);
 	memset(q, 0, sizeof(*q));
 }
 
@@ -125,18 +127,11 @@ void auq_mark_gap(struct auq *q)
 
 int auq_pop(struct auq *q, struct au *out, int timeout_ms)
 {
-	struct timespec ts;
+	struct timespec ts = clock_mono_deadline(timeout_ms > 0 ? (unsigned)timeout_ms : 0);
 	struct au_slot *s;
 	size_t first_part;
 	int r = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&q->lock);
 	while (!q->count && !q->closed && r == 0)
 		r = pthread_cond_timedwait(&q->cond, &q->lock, &ts);
@@ -147,22 +142,27 @@ int auq_pop(struct auq *q, struct au *out, int timeout_ms)
 	}
 	s = &q->slots[q->first];
 	first_part = q->ring_size - s->off;
-	if (first_part >= s->len) {
-		memcpy(q->out, q->ring + s->off, s->len);
-	} else {
-		memcpy(q->out, q->ring + s->off, first_part);
-		memcpy(q->out + first_part, q->ring, s->len - first_part);
+	if (first_part >= s->len)
+		r = aubuf_fill(&q->out, q->ring + s->off, s->len, NULL, 0);
+	else
+		r = aubuf_fill(&q->out, q->ring + s->off, first_part, q->ring, s->len - first_part);
+	q->first = (q->first + 1) % q->nslots;
+	q->count--;
+	if (!q->count)
+		q->head = q->tail = 0;
+	if (r < 0) {
+		q->dropped++;
+		q->gap_pending = 1;
+		pthread_mutex_unlock(&q->lock);
+		return r;
 	}
-	out->data = q->out;
+	out->data = q->out->data;
+	out->buf = q->out;
 	out->len = s->len;
 	out->codec = s->codec;
 	out->keyframe = s->keyframe;
 	out->gap = s->gap;
 	out->recv_us = s->recv_us;
-	q->first = (q->first + 1) % q->nslots;
-	q->count--;
-	if (!q->count)
-		q->head = q->tail = 0;
 	pthread_mutex_unlock(&q->lock);
 	return 1;
 }

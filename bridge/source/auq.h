@@ -11,6 +11,8 @@
 
 enum au_codec { AU_H264 = 1, AU_H265 = 2 };
 
+struct AVBufferRef;
+
 struct au {
 	const uint8_t *data;   /* Annex-B */
 	size_t len;
@@ -18,6 +20,8 @@ struct au {
 	int keyframe;
 	int gap;               /* 1 = something was lost before this AU (drop until keyframe) */
 	uint64_t recv_us;      /* monotonic time the last byte arrived */
+	struct AVBufferRef *buf; /* auq_pop: the reference-counted, padded buffer holding data
+				  * (the queue's; av_buffer_ref it to keep it); ignored by push */
 };
 
 struct auq {
@@ -36,8 +40,7 @@ struct auq {
 	int gap_pending;           /* next pushed AU carries gap = 1 */
 	int closed;
 	uint64_t dropped;          /* AUs dropped because the queue was full or too big */
-	uint8_t *out;              /* copy handed to the consumer (valid until the next pop) */
-	size_t out_cap;
+	struct AVBufferRef *out;   /* the AU handed to the consumer (one copy, reused) */
 };
 
 /* ring_bytes bounds the memory (and the largest AU); max_aus the number of queued AUs. */
@@ -48,8 +51,8 @@ void auq_destroy(struct auq *q);
 int auq_push(struct auq *q, const struct au *au);
 /* Marks a loss: the next pushed AU carries gap = 1. */
 void auq_mark_gap(struct auq *q);
-/* Waits up to timeout_ms for an AU; 1 = *out filled (data valid until the next pop),
- * 0 = timeout, -EPIPE = closed. */
+/* Waits up to timeout_ms for an AU; 1 = *out filled (data valid until the next pop, in
+ * out->buf for a decoder to reference), 0 = timeout, -EPIPE = closed, -ENOMEM. */
 int auq_pop(struct auq *q, struct au *out, int timeout_ms);
 /* Drops everything queued (session restart). */
 void auq_flush(struct auq *q);

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 void src_opts_defaults(struct src_opts *o)
 {
@@ -17,6 +16,7 @@ void src_opts_defaults(struct src_opts *o)
 	o->disc_ports[1] = 2015;
 	o->n_disc_ports = 2;
 	o->rtsp_tcp = 1;
+	o->file_fps = 15;
 	o->backoff_min_ms = 500;
 	o->backoff_max_ms = 30000;
 	o->auth_retry_ms = 60000;
@@ -24,38 +24,6 @@ void src_opts_defaults(struct src_opts *o)
 	o->read_timeout_ms = 10000;
 	o->max_message_bytes = 4u << 20;
 	o->max_frame_bytes = 8u << 20;
-}
-
-int src_should_run(struct src *s)
-{
-	return !atomic_load(&s->stop) && (!s->o.wake_on_demand || atomic_load(&s->wanted));
-}
-
-int src_wait(struct src *s, unsigned ms)
-{
-	struct timespec ts;
-	int was = src_should_run(s);
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_mutex_lock(&s->lock);
-	while (src_should_run(s) == was && !atomic_load(&s->stop))
-		if (pthread_cond_timedwait(&s->cond, &s->lock, &ts))
-			break;
-	pthread_mutex_unlock(&s->lock);
-	return src_should_run(s);
-}
-
-static void wake(struct src *s)
-{
-	pthread_mutex_lock(&s->lock);
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->lock);
 }
 
 /* Exponential backoff with ±25 % jitter so many bridges don't hammer a camera in step. */
@@ -151,12 +119,7 @@ int src_start(const struct src_opts *o, struct auq *q, struct status *st, struct
 void src_set_wanted(struct src *s, int wanted)
 {
 	if (atomic_exchange(&s->wanted, wanted) != wanted)
-		wake(s);
-}
-
-void src_request_keyframe(struct src *s)
-{
-	atomic_store(&s->keyframe_wanted, 1);
+		src_wake(s);
 }
 
 void src_stop(struct src *s)
@@ -164,7 +127,7 @@ void src_stop(struct src *s)
 	if (!s)
 		return;
 	atomic_store(&s->stop, 1);
-	wake(s);
+	src_wake(s);
 	pthread_join(s->thread, NULL);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);

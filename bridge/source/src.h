@@ -32,6 +32,7 @@ struct src_opts {
 	int n_p2p_servers;
 	int rtsp_tcp;                /* URL sources: RTSP over TCP */
 	int rtsp_listen;             /* rtsp://: be the server the camera pushes to */
+	int file_fps;                /* local files without a frame rate of their own play at this */
 	unsigned read_timeout_ms;    /* no data this long: reconnect */
 	unsigned backoff_min_ms, backoff_max_ms;
 	unsigned auth_retry_ms;      /* wait after a rejected password */
@@ -49,8 +50,6 @@ struct src;
 int src_start(const struct src_opts *o, struct auq *q, struct status *st, struct src **out);
 /* On-demand mode: 1 = someone watches, open (or keep) the camera session; 0 = close it. */
 void src_set_wanted(struct src *s, int wanted);
-/* Asks the camera for a keyframe if the protocol allows (after loss); may be a no-op. */
-void src_request_keyframe(struct src *s);
 /* Stops streaming, logs out, disconnects and joins the thread (within ~1 s). */
 void src_stop(struct src *s);
 

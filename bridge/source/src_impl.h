@@ -1,4 +1,5 @@
-/* Internal: what every source implementation shares with src.c. */
+/* Internal: what the dispatcher (src.c) and the source parts (src_av.c, src_bc.c, src_p2p.c)
+ * share; the helpers they call live in src_ctl.c. */
 #ifndef CB_SOURCE_SRC_IMPL_H
 #define CB_SOURCE_SRC_IMPL_H
 
@@ -16,13 +17,14 @@ struct src {
 	pthread_cond_t cond;
 	atomic_int stop;
 	atomic_int wanted;
-	atomic_int keyframe_wanted;
 };
 
 /* 1 while the running session should go on (not stopping, still wanted). */
 int src_should_run(struct src *s);
 /* Sleeps up to ms, returning early when stop/wanted changes.  Returns src_should_run(). */
 int src_wait(struct src *s, unsigned ms);
+/* Wakes src_wait at once (stop or wanted changed). */
+void src_wake(struct src *s);
 
 /* One session each: connect, stream until error or !src_should_run, clean up.
  * Returns 0 when it ended because it was asked to, -EACCES on rejected credentials,

@@ -22,3 +22,17 @@ void clock_sleep_us(uint64_t us)
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
+
+struct timespec clock_mono_deadline(unsigned ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
