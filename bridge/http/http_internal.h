@@ -71,11 +71,4 @@ void mjpeg_wake(struct http_server *s, int only_idle);
 /* http_snapshot.c */
 enum MHD_Result http_snapshot(struct http_server *s, struct MHD_Connection *conn, int png);
 
-/* http_server.c */
-enum MHD_Result http_reply_text(struct MHD_Connection *conn, unsigned code, const char *type,
-				const char *text);
-void http_common_headers(struct MHD_Response *r);
-/* Seconds since the epoch for a CLOCK_MONOTONIC time, as "1712345678.123456". */
-void http_timestamp(uint64_t mono_us, char *buf, size_t len);
-
 #endif

@@ -1,6 +1,7 @@
 /* The libmicrohttpd daemon: options, routing, basic auth, header deadlines, and the notifier
  * thread that turns hub frames into MJPEG wake-ups. */
 #include "http/http_internal.h"
+#include "http/http_resp.h"
 #include "http/http_text.h"
 #include "hub/hub.h"
 #include "hub/status.h"
@@ -86,58 +87,6 @@ int http_parse_listen(const char *s, struct sockaddr_storage *sa, socklen_t *len
 	return -EINVAL;
 }
 
-void http_timestamp(uint64_t mono_us, char *buf, size_t len)
-{
-	uint64_t now_m = clock_mono_us(), now_r = clock_real_us();
-	uint64_t age = now_m > mono_us ? now_m - mono_us : 0;
-	uint64_t t = now_r > age ? now_r - age : 0;
-
-	snprintf(buf, len, "%llu.%06llu", (unsigned long long)(t / 1000000u),
-		 (unsigned long long)(t % 1000000u));
-}
-
-void http_common_headers(struct MHD_Response *r)
-{
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache, no-store, must-revalidate");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-}
-
-enum MHD_Result http_reply_text(struct MHD_Connection *conn, unsigned code, const char *type,
-				const char *text)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
-								 MHD_RESPMEM_MUST_COPY);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	http_common_headers(r);
-	enum MHD_Result ret = MHD_queue_response(conn, code, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result reply_sbuf(struct MHD_Connection *conn, unsigned code, const char *type,
-				  struct sbuf *b)
-{
-	if (b->err) {
-		sbuf_free(b);
-		return http_reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
-				       "out of memory\n");
-	}
-	/* MUST_FREE hands the sbuf's memory to MHD. */
-	struct MHD_Response *r = MHD_create_response_from_buffer(b->len, b->data,
-								 MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		sbuf_free(b);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	http_common_headers(r);
-	enum MHD_Result ret = MHD_queue_response(conn, code, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
 /* Length-independent comparison (the length itself is not secret enough to matter). */
 static int secret_eq(const char *a, const char *b)
 {
@@ -195,10 +144,10 @@ static enum MHD_Result serve_text(struct http_server *s, struct MHD_Connection *
 	sbuf_init(&b, HTTP_TEXT_MAX);
 	if (metrics) {
 		http_metrics_text(&b, &c);
-		return reply_sbuf(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b);
+		return http_reply_sbuf(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b);
 	}
 	http_status_json(&b, &c);
-	return reply_sbuf(conn, MHD_HTTP_OK, "application/json", &b);
+	return http_reply_sbuf(conn, MHD_HTTP_OK, "application/json", &b);
 }
 
 static enum MHD_Result serve_healthz(struct http_server *s, struct MHD_Connection *conn)

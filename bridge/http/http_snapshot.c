@@ -1,6 +1,7 @@
 /* GET /snapshot.jpg, /snapshot.png and /api/v1/cameras/NAME: the newest picture, optionally
  * scaled (?width=&height=, bounded).  The unscaled JPEG comes from the cache (no copy). */
 #include "http/http_internal.h"
+#include "http/http_resp.h"
 #include "hub/hub.h"
 #include "util/clock.h"
 

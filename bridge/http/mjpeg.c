@@ -3,6 +3,7 @@
  * watches) and resumes the suspended viewers.  A viewer whose socket is slow is simply not
  * called back, and takes whatever is newest when it is: nothing queues. */
 #include "http/http_internal.h"
+#include "http/http_resp.h"
 #include "hub/hub.h"
 #include "hub/status.h"
 #include "util/clock.h"
