@@ -23,7 +23,7 @@ struct http_server;
 struct http_opts {
 	const char *listen;        /* "ADDR:PORT" or "[V6]:PORT"; NULL = HTTP_DEFAULT_LISTEN; port 0 = any */
 	const char *user;          /* basic auth; NULL or "" = no auth.  Never logged. */
-	const char *password;
+	const char *password;      /* required (non-empty) with a user */
 	int max_connections;       /* 0 = HTTP_DEFAULT_MAX_CONNECTIONS */
 	int jpeg_quality;          /* 1..100; 0 = HTTP_DEFAULT_JPEG_QUALITY */
 	int mjpeg_width;           /* MJPEG output size; 0 = frame size (one may be 0: aspect kept) */

@@ -3,6 +3,7 @@
 #define CB_HTTP_INTERNAL_H
 
 #include "http/http.h"
+#include "http/http_auth.h"
 #include "http/jpegcache.h"
 
 #include <microhttpd.h>
@@ -35,7 +36,7 @@ struct http_server {
 	struct status *st;
 	int port;
 	int auth;
-	char *user, *pass;
+	struct http_auth auth_key;
 	char camera[64];
 	char version[64];
 	int max_conn;

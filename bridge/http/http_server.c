@@ -1,6 +1,7 @@
 /* The libmicrohttpd daemon: options, routing, basic auth, header deadlines, and the notifier
  * thread that turns hub frames into MJPEG wake-ups. */
 #include "http/http_internal.h"
+#include "http/http_auth.h"
 #include "http/http_resp.h"
 #include "http/http_text.h"
 #include "hub/hub.h"
@@ -87,30 +88,10 @@ int http_parse_listen(const char *s, struct sockaddr_storage *sa, socklen_t *len
 	return -EINVAL;
 }
 
-/* Length-independent comparison (the length itself is not secret enough to matter). */
-static int secret_eq(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned char d = la != lb;
-
-	for (size_t i = 0; i < la; i++)
-		d |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
-	return d == 0;
-}
-
 static int authorized(struct http_server *s, struct MHD_Connection *conn)
 {
-	char *pass = NULL;
-	char *user = MHD_basic_auth_get_username_password(conn, &pass);
-	int ok = user && pass && secret_eq(user, s->user) & secret_eq(pass, s->pass);
-
-	if (user)
-		MHD_free(user);
-	if (pass) {
-		explicit_bzero(pass, strlen(pass));
-		MHD_free(pass);
-	}
-	return ok;
+	return http_auth_check(&s->auth_key, MHD_lookup_connection_value(
+		conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION));
 }
 
 static void fill_ctx(struct http_server *s, struct http_text_ctx *c, struct cam_status *cs)
@@ -408,19 +389,6 @@ static void *notifier_main(void *arg)
 	return NULL;
 }
 
-static char *dup_secret(const char *s)
-{
-	return s && *s ? strdup(s) : NULL;
-}
-
-static void free_secret(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
-}
-
 static void server_free(struct http_server *s)
 {
 	if (s->full_cache != s->stream_cache)
@@ -433,8 +401,7 @@ static void server_free(struct http_server *s)
 		free(t);
 	}
 	free(s->wake);
-	free_secret(s->user);
-	free_secret(s->pass);
+	explicit_bzero(&s->auth_key, sizeof(s->auth_key));
 	pthread_mutex_destroy(&s->lock);
 	pthread_mutex_destroy(&s->adhoc_lock);
 	free(s);
@@ -457,7 +424,7 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 	    o->jpeg_quality < 0 || o->jpeg_quality > 100 || o->timeout_s < 0 ||
 	    o->mjpeg_width < 0 || o->mjpeg_width > HTTP_MAX_SCALE_DIM ||
 	    o->mjpeg_height < 0 || o->mjpeg_height > HTTP_MAX_SCALE_DIM ||
-	    (o->user && *o->user && (!o->password || strchr(o->user, ':'))))
+	    (o->user && *o->user && (!o->password || !*o->password || strchr(o->user, ':'))))
 		return -EINVAL;
 	if (!(s = calloc(1, sizeof(*s))))
 		return -ENOMEM;
@@ -472,12 +439,12 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 	s->mjpeg_h = o->mjpeg_height;
 	snprintf(s->camera, sizeof(s->camera), "%s", o->camera_name ? o->camera_name : "");
 	snprintf(s->version, sizeof(s->version), "%s", o->version ? o->version : "unknown");
-	r = -ENOMEM;
 	if (o->user && *o->user) {
 		s->auth = 1;
-		if (!(s->user = dup_secret(o->user)) || !(s->pass = strdup(o->password)))
+		if ((r = http_auth_init(&s->auth_key, o->user, o->password)) < 0)
 			goto fail;
 	}
+	r = -ENOMEM;
 	if (!(s->wake = calloc((size_t)s->max_conn, sizeof(*s->wake))))
 		goto fail;
 	s->stream_cache = jpeg_cache_new(s->mjpeg_w, s->mjpeg_h, s->quality,

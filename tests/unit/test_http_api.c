@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "httptest.h"
+#include "http/http_auth.h"
 #include "http/http_text.h"
 #include "util/sbuf.h"
 #include "util/clock.h"
@@ -217,6 +218,36 @@ static void test_metrics(void **state)
 	ht_fx_free(x);
 }
 
+/* The credential check alone: crafted and random headers never pass, the right one does. */
+static void test_auth_check(void **state)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+	struct http_auth a;
+	char h[HTTP_AUTH_MAX_HEADER + 64];
+
+	assert_int_equal(http_auth_init(&a, "admin", "s3cr:et"), 0);
+	assert_int_equal(http_auth_init(&a, "", "p"), -EINVAL);
+	assert_int_equal(http_auth_init(&a, "admin", "s3cr:et"), 0);
+	assert_true(http_auth_check(&a, "Basic YWRtaW46czNjcjpldA=="));
+	assert_false(http_auth_check(&a, NULL));
+	assert_false(http_auth_check(&a, "Basic YWRtaW46czNjcjpldABqdW5r"));
+	srand(9);
+	for (int i = 0; i < 3000; i++) {
+		size_t n = (size_t)(rand() % (int)(sizeof(h) - 8));
+		memcpy(h, "Basic ", 6);
+		for (size_t k = 0; k < n; k++)
+			h[6 + k] = i % 2 ? b64[rand() % 65] : (char)(1 + rand() % 255);
+		h[6 + n] = 0;
+		if (http_auth_check(&a, h))
+			fail_msg("random header %d passed", i);
+	}
+	/* an over-long header is refused unread */
+	memset(h, 'A', sizeof(h) - 1);
+	memcpy(h, "Basic ", 6);
+	h[sizeof(h) - 1] = 0;
+	assert_false(http_auth_check(&a, h));
+}
+
 static void test_basic_auth(void **state)
 {
 	struct http_opts o = { .user = "admin", .password = "s3cr:et", .max_connections = 8 };
@@ -232,6 +263,25 @@ static void test_basic_auth(void **state)
 	assert_int_equal(ht_curl(x->port, "/metrics", NULL, NULL, NULL, NULL), 401);
 	assert_int_equal(ht_curl(x->port, "/stream", NULL, NULL, NULL, NULL), 401);
 	assert_int_equal(ht_curl(x->port, "/api/v1/status", "-u admin:s3cr:et", NULL, NULL, NULL), 200);
+	/* the whole decoded value counts, length included: a NUL does not end it */
+	static const char *refused[] = {
+		"Basic YWRtaW46czNjcjpldABqdW5r",    /* admin:s3cr:et<NUL>junk */
+		"Basic YWRtaW46czNjcjpldAA=",        /* admin:s3cr:et<NUL> */
+		"Basic YWRtaW4AOnMzY3I6ZXQ=",        /* admin<NUL>:s3cr:et */
+		"Basic YWRtaW46czNjcjpldFg=",        /* admin:s3cr:etX */
+		"Basic YWRtaW46",                    /* admin: */
+		"Basic YWRtaW46czNjcjpldA",          /* unpadded */
+		"Basic YWRtaW46czNjcjpl=dA=",        /* padding inside */
+		"Basic ", "Basic", "Bearer YWRtaW46czNjcjpldA==", "YWRtaW46czNjcjpldA==",
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char h[128];
+		snprintf(h, sizeof(h), "-H 'Authorization: %s'", refused[i]);
+		if (ht_curl(x->port, "/api/v1/status", h, NULL, NULL, NULL) != 401)
+			fail_msg("accepted %s", refused[i]);
+	}
+	assert_int_equal(ht_curl(x->port, "/api/v1/status",
+				 "-H 'Authorization: basic   YWRtaW46czNjcjpldA=='", NULL, NULL, NULL), 200);
 	uint8_t *b;
 	size_t n;
 	assert_int_equal(ht_curl(x->port, "/api/v1/status", "-u admin:s3cr:et", &b, &n, NULL), 200);
@@ -241,6 +291,20 @@ static void test_basic_auth(void **state)
 	assert_null(strstr(t, "s3cr"));
 	free(t);
 	ht_fx_free(x);
+	/* a user needs a non-empty password (and no ':') */
+	struct hub *hub = hub_new(W, H, 4);
+	struct status st;
+	struct http_server *srv;
+	static const struct http_opts bad[] = {
+		{ .listen = "127.0.0.1:0", .user = "u" },
+		{ .listen = "127.0.0.1:0", .user = "u", .password = "" },
+		{ .listen = "127.0.0.1:0", .user = "u:v", .password = "p" },
+	};
+	status_init(&st, CAM);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(http_server_start(&bad[i], hub, &st, &srv), -EINVAL);
+	status_destroy(&st);
+	hub_free(hub);
 }
 
 static void test_routes(void **state)
@@ -307,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_status_json),
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_auth_check),
 		cmocka_unit_test(test_basic_auth),
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_healthz),
