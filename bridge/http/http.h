@@ -16,6 +16,12 @@ struct http_server;
 #define HTTP_MAX_CONNECTIONS_LIMIT   1024
 #define HTTP_DEFAULT_TIMEOUT_S       30
 #define HTTP_DEFAULT_JPEG_QUALITY    80
+/* One client address may hold this share of the connections (1/N): a single abusive host
+ * cannot take every slot.  At least 1. */
+#define HTTP_PER_IP_DIVISOR          4
+/* An MJPEG viewer whose socket took no byte for this long (unacknowledged data waiting) is
+ * dropped: a client that stops reading cannot keep a slot.  Capped by timeout_s. */
+#define HTTP_STALL_TIMEOUT_S         10
 /* Largest picture a snapshot may be scaled to (either side), and the MJPEG scale bound. */
 #define HTTP_MAX_SCALE_DIM           4096
 #define HTTP_MIN_SCALE_DIM           8
@@ -28,7 +34,9 @@ struct http_opts {
 	int jpeg_quality;          /* 1..100; 0 = HTTP_DEFAULT_JPEG_QUALITY */
 	int mjpeg_width;           /* MJPEG output size; 0 = frame size (one may be 0: aspect kept) */
 	int mjpeg_height;
-	int timeout_s;             /* idle timeout (and header deadline); 0 = HTTP_DEFAULT_TIMEOUT_S */
+	int timeout_s;             /* idle timeout (and request deadline); 0 = HTTP_DEFAULT_TIMEOUT_S */
+	int max_per_ip;            /* 0 = max_connections / HTTP_PER_IP_DIVISOR (at least 1) */
+	int stall_timeout_s;       /* 0 = min(timeout_s, HTTP_STALL_TIMEOUT_S) */
 	const char *camera_name;   /* for /api/v1/cameras/NAME and the metrics label */
 	const char *version;       /* cam_bridge_build_info{version=…}; NULL = "unknown" */
 };

@@ -15,9 +15,10 @@
 #define MJPEG_RESEND_US       1000000u
 /* How often the notifier looks at idle viewers, header deadlines and the snapshot hold. */
 #define HTTP_TICK_MS          250
-/* A request's headers must be complete this long after connect (or after the previous
- * response on a kept-alive connection); slow-header clients are cut (capped by timeout_s). */
-#define HTTP_HEADER_DEADLINE_S 10
+/* A request (headers and any body) must be complete this long after connect (or after the
+ * previous response on a kept-alive connection); slower clients are cut (capped by
+ * timeout_s).  No route takes a body, so one announced is refused before it is read. */
+#define HTTP_REQUEST_DEADLINE_S 10
 /* A snapshot counts as someone watching (wake = on-demand) for this long. */
 #define HTTP_SNAPSHOT_HOLD_US 10000000u
 /* Per-connection memory in MHD: bounds the request header size too. */
@@ -41,6 +42,7 @@ struct http_server {
 	char version[64];
 	int max_conn;
 	int timeout_s;
+	uint64_t stall_us;               /* viewers with no progress this long are dropped */
 	int quality;
 	int mjpeg_w, mjpeg_h;
 
@@ -56,6 +58,7 @@ struct http_server {
 	int stopping;
 	struct mjpeg_viewer *viewers;
 	int n_viewers;
+	uint64_t stalled_viewers;        /* dropped for not reading */
 	uint64_t handled_seq;            /* newest hub frame the notifier has dealt with */
 	struct MHD_Connection **wake;    /* scratch, max_conn entries */
 	struct http_conn *conns;
@@ -71,5 +74,9 @@ void mjpeg_wake(struct http_server *s, int only_idle);
 
 /* http_snapshot.c */
 enum MHD_Result http_snapshot(struct http_server *s, struct MHD_Connection *conn, int png);
+
+/* http_server.c: 1 when a phase that began at `start` has lasted `limit` by `now` (a start
+ * newer than `now` has not). */
+int http_phase_expired(uint64_t now, uint64_t start, uint64_t limit);
 
 #endif

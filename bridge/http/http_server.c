@@ -194,6 +194,43 @@ static struct http_conn *conn_track(struct MHD_Connection *conn)
 	return ci ? ci->socket_context : NULL;
 }
 
+/* The request is complete (headers, no body): its deadline no longer applies. */
+static void request_started(struct http_server *s, struct MHD_Connection *conn)
+{
+	struct http_conn *t = conn_track(conn);
+
+	if (t) {
+		pthread_mutex_lock(&s->lock);
+		t->in_request = 1;
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
+static int has_body(struct MHD_Connection *conn)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_TRANSFER_ENCODING);
+
+	return te || (cl && strspn(cl, "0") != strlen(cl));
+}
+
+static enum MHD_Result refuse_body(struct MHD_Connection *conn)
+{
+	static const char msg[] = "request bodies are not accepted\n";
+	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
+								 MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+	http_common_headers(r);
+	enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_CONTENT_TOO_LARGE, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_size, void **req_cls)
@@ -204,19 +241,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 	(void)upload_data;
 	if (!*req_cls) {
-		struct http_conn *t = conn_track(conn);
-		if (t) {
-			pthread_mutex_lock(&s->lock);
-			t->in_request = 1;
-			pthread_mutex_unlock(&s->lock);
-		}
+		/* No route takes a body: refuse one before reading it, so a client cannot hold
+		 * the slot by trickling a body in (auth or not). */
+		if (has_body(conn))
+			return refuse_body(conn);
 		*req_cls = &request_marker;
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		*upload_size = 0;     /* no endpoint takes a body: drop it */
+		*upload_size = 0;     /* not announced, yet sent: drop it */
 		return MHD_YES;
 	}
+	request_started(s, conn);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 		struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL,
 									 MHD_RESPMEM_PERSISTENT);
@@ -311,16 +347,24 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	*socket_ctx = NULL;
 }
 
-/* Connections still sending headers past the deadline are shut down; MHD then sees the
- * socket fail and closes it on its own thread. */
-static void cut_slow_headers(struct http_server *s, uint64_t now)
+int http_phase_expired(uint64_t now, uint64_t start, uint64_t limit)
 {
-	int deadline_s = s->timeout_s < HTTP_HEADER_DEADLINE_S ? s->timeout_s : HTTP_HEADER_DEADLINE_S;
+	/* `start` may be newer than a `now` read a moment earlier on another thread. */
+	return now > start && now - start >= limit;
+}
+
+/* Connections whose request (headers, and a body if one slipped through) is not complete by
+ * the deadline are shut down; MHD then sees the socket fail and closes it on its own thread. */
+static void cut_slow_requests(struct http_server *s)
+{
+	int deadline_s = s->timeout_s < HTTP_REQUEST_DEADLINE_S ? s->timeout_s
+								: HTTP_REQUEST_DEADLINE_S;
 	uint64_t limit = (uint64_t)deadline_s * 1000000u;
 
 	pthread_mutex_lock(&s->lock);
+	uint64_t now = clock_mono_us();
 	for (struct http_conn *t = s->conns; t; t = t->next) {
-		if (t->in_request || t->cut || now - t->phase_start_us < limit)
+		if (t->in_request || t->cut || !http_phase_expired(now, t->phase_start_us, limit))
 			continue;
 		shutdown(t->fd, SHUT_RDWR);
 		t->cut = 1;
@@ -382,7 +426,7 @@ static void *notifier_main(void *arg)
 			next_tick = now + HTTP_TICK_MS * 1000u;
 			if (seen)
 				mjpeg_wake(s, 1);
-			cut_slow_headers(s, now);
+			cut_slow_requests(s);
 			snapshot_hold(s, now);
 		}
 	}
@@ -422,6 +466,7 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 		return r;
 	if (o->max_connections < 0 || o->max_connections > HTTP_MAX_CONNECTIONS_LIMIT ||
 	    o->jpeg_quality < 0 || o->jpeg_quality > 100 || o->timeout_s < 0 ||
+	    o->max_per_ip < 0 || o->max_per_ip > HTTP_MAX_CONNECTIONS_LIMIT || o->stall_timeout_s < 0 ||
 	    o->mjpeg_width < 0 || o->mjpeg_width > HTTP_MAX_SCALE_DIM ||
 	    o->mjpeg_height < 0 || o->mjpeg_height > HTTP_MAX_SCALE_DIM ||
 	    (o->user && *o->user && (!o->password || !*o->password || strchr(o->user, ':'))))
@@ -434,6 +479,12 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 	s->st = st;
 	s->max_conn = o->max_connections ? o->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS;
 	s->timeout_s = o->timeout_s ? o->timeout_s : HTTP_DEFAULT_TIMEOUT_S;
+	int stall_s = o->stall_timeout_s ? o->stall_timeout_s
+		      : s->timeout_s < HTTP_STALL_TIMEOUT_S ? s->timeout_s : HTTP_STALL_TIMEOUT_S;
+	s->stall_us = (uint64_t)stall_s * 1000000u;
+	int per_ip = o->max_per_ip ? o->max_per_ip : s->max_conn / HTTP_PER_IP_DIVISOR;
+	if (per_ip < 1)
+		per_ip = 1;
 	s->quality = o->jpeg_quality ? o->jpeg_quality : HTTP_DEFAULT_JPEG_QUALITY;
 	s->mjpeg_w = o->mjpeg_width;
 	s->mjpeg_h = o->mjpeg_height;
@@ -468,6 +519,7 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->max_conn,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->timeout_s,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 				MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,

@@ -125,7 +125,7 @@ static void test_timeouts(void **state)
 
 static void test_connection_cap(void **state)
 {
-	struct http_opts o = { .max_connections = 4, .timeout_s = 30 };
+	struct http_opts o = { .max_connections = 4, .max_per_ip = 4, .timeout_s = 30 };
 	struct ht_fx *x = ht_fx_new(&o);
 	int held[4];
 	char c;
