@@ -25,6 +25,10 @@ struct http_server;
 /* Largest picture a snapshot may be scaled to (either side), and the MJPEG scale bound. */
 #define HTTP_MAX_SCALE_DIM           4096
 #define HTTP_MIN_SCALE_DIM           8
+/* A snapshot's output is at most this many pixels (4096x2304), bounding one encode's cost. */
+#define HTTP_SNAPSHOT_MAX_PIXELS     (4096 * 2304)
+/* Snapshots waiting for (or in) the one encoder thread; more are answered 503 + Retry-After. */
+#define HTTP_SNAPSHOT_QUEUE          4
 
 struct http_opts {
 	const char *listen;        /* "ADDR:PORT" or "[V6]:PORT"; NULL = HTTP_DEFAULT_LISTEN; port 0 = any */
@@ -51,6 +55,8 @@ void http_server_stop(struct http_server *srv);
 int http_server_port(const struct http_server *srv);
 /* JPEG encodes done for the MJPEG stream (tests: one per frame whatever the viewer count). */
 uint64_t http_server_stream_encodes(const struct http_server *srv);
+/* Snapshot encodes done (tests: a cached picture costs none). */
+uint64_t http_server_snapshot_encodes(struct http_server *srv);
 /* Open MJPEG viewers. */
 int http_server_stream_viewers(struct http_server *srv);
 

@@ -48,8 +48,7 @@ struct http_server {
 
 	struct jpeg_cache *stream_cache;
 	struct jpeg_cache *full_cache;   /* == stream_cache when the stream is not scaled */
-	pthread_mutex_t adhoc_lock;      /* scaled snapshots */
-	struct jpeg_enc adhoc;
+	struct http_snaps *snaps;        /* http_snapshot.c: the encoder thread and its cache */
 
 	pthread_t notifier;
 	int notifier_started;
@@ -72,8 +71,16 @@ int mjpeg_open(struct http_server *s, struct MHD_Connection *conn, struct MHD_Re
  * Must be called without s->lock held. */
 void mjpeg_wake(struct http_server *s, int only_idle);
 
-/* http_snapshot.c */
-enum MHD_Result http_snapshot(struct http_server *s, struct MHD_Connection *conn, int png);
+/* http_snapshot.c.  *job is NULL on a new request; a queued request gets its job there, is
+ * suspended, and is called again with it once the picture is ready. */
+enum MHD_Result http_snapshot(struct http_server *s, struct MHD_Connection *conn, int png,
+			      void **job);
+void http_snapshot_job_free(void *job);
+int http_snapshots_start(struct http_server *s);
+/* Fails what is still queued (resuming it) and ends the thread: before MHD_stop_daemon. */
+void http_snapshots_stop(struct http_server *s);
+void http_snapshots_free(struct http_server *s);
+uint64_t http_snapshots_encodes(struct http_server *s);
 
 /* http_server.c: 1 when a phase that began at `start` has lasted `limit` by `now` (a start
  * newer than `now` has not). */

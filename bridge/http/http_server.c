@@ -231,6 +231,18 @@ static enum MHD_Result refuse_body(struct MHD_Connection *conn)
 	return ret;
 }
 
+/* A snapshot may be suspended while the encoder works: its job then lives in req_cls. */
+static enum MHD_Result snapshot(struct http_server *s, struct MHD_Connection *conn, int png,
+				void **req_cls)
+{
+	void *job = *req_cls == &request_marker ? NULL : *req_cls;
+	enum MHD_Result r = http_snapshot(s, conn, png, &job);
+
+	if (job)
+		*req_cls = job;
+	return r;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_size, void **req_cls)
@@ -279,9 +291,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!strcmp(url, "/stream"))
 		return serve_stream(s, conn);
 	if (!strcmp(url, "/snapshot.jpg"))
-		return http_snapshot(s, conn, 0);
+		return snapshot(s, conn, 0, req_cls);
 	if (!strcmp(url, "/snapshot.png"))
-		return http_snapshot(s, conn, 1);
+		return snapshot(s, conn, 1, req_cls);
 	if (!strcmp(url, "/api/v1/status"))
 		return serve_text(s, conn, 0);
 	if (!strcmp(url, "/metrics"))
@@ -289,7 +301,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!strcmp(url, "/healthz"))
 		return serve_healthz(s, conn);
 	if (camera_route(s, url, &stream))
-		return stream ? serve_stream(s, conn) : http_snapshot(s, conn, 0);
+		return stream ? serve_stream(s, conn) : snapshot(s, conn, 0, req_cls);
 	return http_reply_text(conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
 }
 
@@ -299,8 +311,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct http_server *s = cls;
 	struct http_conn *t = conn_track(conn);
 
-	(void)req_cls;
 	(void)toe;
+	if (*req_cls && *req_cls != &request_marker)
+		http_snapshot_job_free(*req_cls);
+	*req_cls = NULL;
 	if (!t)
 		return;
 	pthread_mutex_lock(&s->lock);
@@ -438,7 +452,7 @@ static void server_free(struct http_server *s)
 	if (s->full_cache != s->stream_cache)
 		jpeg_cache_free(s->full_cache);
 	jpeg_cache_free(s->stream_cache);
-	jpeg_enc_fini(&s->adhoc);
+	http_snapshots_free(s);
 	while (s->conns) {
 		struct http_conn *t = s->conns;
 		s->conns = t->next;
@@ -447,7 +461,6 @@ static void server_free(struct http_server *s)
 	free(s->wake);
 	explicit_bzero(&s->auth_key, sizeof(s->auth_key));
 	pthread_mutex_destroy(&s->lock);
-	pthread_mutex_destroy(&s->adhoc_lock);
 	free(s);
 }
 
@@ -474,7 +487,6 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 	if (!(s = calloc(1, sizeof(*s))))
 		return -ENOMEM;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_mutex_init(&s->adhoc_lock, NULL);
 	s->hub = hub;
 	s->st = st;
 	s->max_conn = o->max_connections ? o->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS;
@@ -506,7 +518,7 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 		s->full_cache = jpeg_cache_new(0, 0, s->quality, JPEG_CACHE_SPARE + 4);
 	else
 		s->full_cache = s->stream_cache;
-	if (!s->full_cache || jpeg_enc_init(&s->adhoc, s->quality) < 0)
+	if (!s->full_cache || (r = http_snapshots_start(s)) < 0)
 		goto fail;
 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
@@ -557,6 +569,7 @@ void http_server_stop(struct http_server *s)
 	/* MHD must not be stopped with suspended connections; resumed viewers see
 	 * `stopping` and end their stream. */
 	mjpeg_wake(s, 0);
+	http_snapshots_stop(s);
 	MHD_stop_daemon(s->d);
 	if (s->snap_hold_active)
 		hub_viewer_remove(s->hub);
@@ -571,6 +584,11 @@ int http_server_port(const struct http_server *s)
 uint64_t http_server_stream_encodes(const struct http_server *s)
 {
 	return jpeg_cache_encodes(s->stream_cache);
+}
+
+uint64_t http_server_snapshot_encodes(struct http_server *s)
+{
+	return http_snapshots_encodes(s);
 }
 
 int http_server_stream_viewers(struct http_server *s)

@@ -5,9 +5,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <libavcodec/avcodec.h>
 
 #include "httptest.h"
@@ -101,10 +104,134 @@ static void test_snapshots(void **state)
 	ht_fx_free(x);
 }
 
+/* The same (frame, size, format) is encoded once; sizes beyond the pixel bound are refused. */
+static void test_snapshot_cache(void **state)
+{
+	struct ht_fx *x = ht_fx_new(NULL);
+	static const char *paths[] = { "/snapshot.png?width=160", "/snapshot.jpg?width=160",
+				       "/snapshot.png?width=640", "/snapshot.jpg" };
+	uint8_t *b;
+	size_t n;
+
+	ht_publish(x);
+	for (int round = 0; round < 3; round++)
+		for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+			assert_int_equal(ht_curl(x->port, paths[i], NULL, &b, &n, NULL), 200);
+			assert_true(n > 8);
+			free(b);
+		}
+	print_message("12 snapshots of one frame, %llu encodes\n",
+		      (unsigned long long)http_server_snapshot_encodes(x->srv));
+	assert_int_equal(http_server_snapshot_encodes(x->srv), 4);
+	/* a new frame is a new picture */
+	ht_publish(x);
+	assert_int_equal(ht_curl(x->port, paths[0], NULL, &b, &n, NULL), 200);
+	free(b);
+	assert_int_equal(http_server_snapshot_encodes(x->srv), 5);
+	/* output pixels are bounded: 4096x4096 costs too much, 4096x2304 does not */
+	assert_int_equal(ht_curl(x->port, "/snapshot.png?width=4096&height=4096", NULL, NULL, NULL,
+				 NULL), 400);
+	assert_int_equal(ht_curl(x->port, "/snapshot.jpg?width=4096&height=2305", NULL, NULL, NULL,
+				 NULL), 400);
+	assert_int_equal(ht_curl(x->port, "/snapshot.jpg?width=4096&height=2304", NULL, &b, &n, NULL),
+			 200);
+	assert_int_equal(ht_jpeg_marker(b, n, NULL, NULL), 1001);
+	free(b);
+	ht_fx_free(x);
+}
+
+struct flooder {
+	int port;
+	int stop;                 /* atomic */
+	int ok, busy, other;
+};
+
+static void *flood_main(void *arg)
+{
+	struct flooder *f = arg;
+
+	while (!__atomic_load_n(&f->stop, __ATOMIC_RELAXED)) {
+		int fd = ht_connect_from(f->port, HT_ATTACKER);
+		static const char req[] = "GET /snapshot.png?width=4096&height=2304 HTTP/1.1\r\n"
+					  "Host: x\r\nConnection: close\r\n\r\n";
+		char buf[16];
+		if (fd < 0)
+			continue;
+		int code = -1;
+		if (ht_send_all(fd, req, sizeof(req) - 1) == 0 && recv(fd, buf, 12, MSG_WAITALL) == 12)
+			code = atoi(buf + 9);
+		close(fd);
+		if (code == 200)
+			f->ok++;
+		else if (code == 503)
+			f->busy++;      /* and asks again at once: an attacker does */
+		else
+			f->other++;
+	}
+	return NULL;
+}
+
+/* Clients asking for the largest PNG in a loop: MJPEG viewers keep their rate, /healthz
+ * answers at once, the flood gets some pictures and is told to wait for the rest. */
+static void test_snapshot_flood(void **state)
+{
+	enum { NF = 6 };
+	struct http_opts o = { .max_connections = 32, .max_per_ip = 16, .timeout_s = 30 };
+	struct ht_fx *x = ht_fx_new(&o);
+	struct flooder f[NF];
+	pthread_t ft[NF], vt;
+	uint64_t worst = 0;
+	int probes = 0;
+
+	ht_publish(x);
+	ht_start_producer(x, 15);
+	for (int i = 0; i < NF; i++) {
+		f[i] = (struct flooder){ .port = x->port };
+		assert_int_equal(pthread_create(&ft[i], NULL, flood_main, &f[i]), 0);
+	}
+	clock_sleep_us(500000);
+	struct ht_viewer v = { .port = x->port, .path = "/stream", .want = 90 };
+	uint64_t t0 = clock_mono_us();
+	assert_int_equal(pthread_create(&vt, NULL, ht_viewer_main, &v), 0);
+	while (clock_mono_us() - t0 < 6000000u) {
+		uint64_t us;
+		int code = ht_get_timed(x->port, "/healthz", 3000, &us);
+		if (code != 200 || us > 1500000u)
+			fail_msg("/healthz answered %d after %.2f s during the flood", code, (double)us / 1e6);
+		worst = us > worst ? us : worst;
+		probes++;
+		clock_sleep_us(200000);
+	}
+	for (int i = 0; i < NF; i++)
+		__atomic_store_n(&f[i].stop, 1, __ATOMIC_RELAXED);
+	for (int i = 0; i < NF; i++)
+		pthread_join(ft[i], NULL);
+	pthread_join(vt, NULL);
+	int ok = 0, busy = 0, other = 0;
+	for (int i = 0; i < NF; i++) {
+		ok += f[i].ok;
+		busy += f[i].busy;
+		other += f[i].other;
+	}
+	double secs = (double)(v.t_end - t0) / 1e6;
+	int distinct = ht_count_distinct(&v);
+	print_message("flood: %d pictures, %d told busy, %d other; viewer %d parts (%d distinct) in "
+		      "%.1f s = %.1f distinct/s; /healthz slowest %.3f s of %d\n", ok, busy, other,
+		      v.got, distinct, secs, distinct / secs, (double)worst / 1e6, probes);
+	ht_check_viewer(&v);
+	/* the camera gives 15/s: at least 10 distinct pictures a second reach the viewer */
+	assert_true(distinct / secs >= 10.0);
+	assert_true(ok > 0);
+	assert_true(busy > 0);
+	ht_fx_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_snapshots),
+		cmocka_unit_test(test_snapshot_cache),
+		cmocka_unit_test(test_snapshot_flood),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
