@@ -59,3 +59,18 @@ enum MHD_Result http_reply_sbuf(struct MHD_Connection *conn, unsigned code, cons
 	MHD_destroy_response(r);
 	return ret;
 }
+
+enum MHD_Result http_reply_static(struct MHD_Connection *conn, unsigned code, const char *text,
+				  const char *header, const char *value)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
+								 MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
+	MHD_add_response_header(r, header, value);
+	http_common_headers(r);
+	enum MHD_Result ret = MHD_queue_response(conn, code, r);
+	MHD_destroy_response(r);
+	return ret;
+}

@@ -15,6 +15,9 @@ enum MHD_Result http_reply_text(struct MHD_Connection *conn, unsigned code, cons
 /* Hands the sbuf's memory to MHD (500 when the sbuf ran out of memory). */
 enum MHD_Result http_reply_sbuf(struct MHD_Connection *conn, unsigned code, const char *type,
 				struct sbuf *b);
+/* A plain-text reply from a string that outlives the response, with one extra header. */
+enum MHD_Result http_reply_static(struct MHD_Connection *conn, unsigned code, const char *text,
+				  const char *header, const char *value);
 /* Seconds since the epoch for a CLOCK_MONOTONIC time, as "1712345678.123456". */
 void http_timestamp(uint64_t mono_us, char *buf, size_t len);
 

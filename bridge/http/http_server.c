@@ -218,17 +218,8 @@ static int has_body(struct MHD_Connection *conn)
 
 static enum MHD_Result refuse_body(struct MHD_Connection *conn)
 {
-	static const char msg[] = "request bodies are not accepted\n";
-	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
-								 MHD_RESPMEM_PERSISTENT);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-	http_common_headers(r);
-	enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_CONTENT_TOO_LARGE, r);
-	MHD_destroy_response(r);
-	return ret;
+	return http_reply_static(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+				 "request bodies are not accepted\n", MHD_HTTP_HEADER_CONNECTION, "close");
 }
 
 /* A snapshot may be suspended while the encoder works: its job then lives in req_cls. */

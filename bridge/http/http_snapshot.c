@@ -377,17 +377,9 @@ static enum MHD_Result send_cached_jpeg(struct http_server *s, struct MHD_Connec
 
 static enum MHD_Result busy(struct MHD_Connection *conn)
 {
-	static const char msg[] = "busy encoding other snapshots, retry in a second\n";
-	struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
-								 MHD_RESPMEM_PERSISTENT);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-	http_common_headers(r);
-	enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_SERVICE_UNAVAILABLE, r);
-	MHD_destroy_response(r);
-	return ret;
+	return http_reply_static(conn, MHD_HTTP_SERVICE_UNAVAILABLE,
+				 "busy encoding other snapshots, retry in a second\n",
+				 MHD_HTTP_HEADER_RETRY_AFTER, "1");
 }
 
 enum MHD_Result http_snapshot(struct http_server *s, struct MHD_Connection *conn, int png,
