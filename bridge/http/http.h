@@ -17,8 +17,8 @@ struct http_server;
 #define HTTP_DEFAULT_TIMEOUT_S       30
 #define HTTP_DEFAULT_JPEG_QUALITY    80
 /* One client address may hold this share of the connections (1/N): a single abusive host
- * cannot take every slot.  At least 1. */
-#define HTTP_PER_IP_DIVISOR          4
+ * cannot take every slot, and one reverse proxy still gets half.  At least 1. */
+#define HTTP_PER_IP_DIVISOR          2
 /* An MJPEG viewer whose socket took no byte for this long (unacknowledged data waiting) is
  * dropped: a client that stops reading cannot keep a slot.  Capped by timeout_s. */
 #define HTTP_STALL_TIMEOUT_S         10
