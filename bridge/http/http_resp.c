@@ -24,11 +24,9 @@ void http_common_headers(struct MHD_Response *r)
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 }
 
-enum MHD_Result http_reply_text(struct MHD_Connection *conn, unsigned code, const char *type,
-				const char *text)
+enum MHD_Result http_queue(struct MHD_Connection *conn, unsigned code, struct MHD_Response *r,
+			   const char *type)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
-								 MHD_RESPMEM_MUST_COPY);
 	if (!r)
 		return MHD_NO;
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
@@ -38,8 +36,15 @@ enum MHD_Result http_reply_text(struct MHD_Connection *conn, unsigned code, cons
 	return ret;
 }
 
+enum MHD_Result http_reply_text(struct MHD_Connection *conn, unsigned code, const char *type,
+				const char *text)
+{
+	return http_queue(conn, code, MHD_create_response_from_buffer(strlen(text), (void *)text,
+								      MHD_RESPMEM_MUST_COPY), type);
+}
+
 enum MHD_Result http_reply_sbuf(struct MHD_Connection *conn, unsigned code, const char *type,
-				  struct sbuf *b)
+				struct sbuf *b)
 {
 	if (b->err) {
 		sbuf_free(b);
@@ -49,15 +54,9 @@ enum MHD_Result http_reply_sbuf(struct MHD_Connection *conn, unsigned code, cons
 	/* MUST_FREE hands the sbuf's memory to MHD. */
 	struct MHD_Response *r = MHD_create_response_from_buffer(b->len, b->data,
 								 MHD_RESPMEM_MUST_FREE);
-	if (!r) {
+	if (!r)
 		sbuf_free(b);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	http_common_headers(r);
-	enum MHD_Result ret = MHD_queue_response(conn, code, r);
-	MHD_destroy_response(r);
-	return ret;
+	return http_queue(conn, code, r, type);
 }
 
 enum MHD_Result http_reply_static(struct MHD_Connection *conn, unsigned code, const char *text,
@@ -65,12 +64,7 @@ enum MHD_Result http_reply_static(struct MHD_Connection *conn, unsigned code, co
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
 								 MHD_RESPMEM_PERSISTENT);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain");
-	MHD_add_response_header(r, header, value);
-	http_common_headers(r);
-	enum MHD_Result ret = MHD_queue_response(conn, code, r);
-	MHD_destroy_response(r);
-	return ret;
+	if (r)
+		MHD_add_response_header(r, header, value);
+	return http_queue(conn, code, r, "text/plain");
 }

@@ -10,6 +10,10 @@ struct sbuf;
 
 /* Cache-Control: no-store and nosniff, on every response. */
 void http_common_headers(struct MHD_Response *r);
+/* Queues `r` (NULL: MHD_NO) with its Content-Type and the common headers, and drops our
+ * reference to it. */
+enum MHD_Result http_queue(struct MHD_Connection *conn, unsigned code, struct MHD_Response *r,
+			   const char *type);
 enum MHD_Result http_reply_text(struct MHD_Connection *conn, unsigned code, const char *type,
 				const char *text);
 /* Hands the sbuf's memory to MHD (500 when the sbuf ran out of memory). */

@@ -341,12 +341,8 @@ static enum MHD_Result send_picture(struct MHD_Connection *conn, struct MHD_Resp
 		return http_reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
 				       "encode failed\n");
 	http_timestamp(mono_us, ts, sizeof(ts));
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, png ? "image/png" : "image/jpeg");
 	MHD_add_response_header(resp, "X-Timestamp", ts);
-	http_common_headers(resp);
-	enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_OK, resp);
-	MHD_destroy_response(resp);
-	return ret;
+	return http_queue(conn, MHD_HTTP_OK, resp, png ? "image/png" : "image/jpeg");
 }
 
 static enum MHD_Result send_pic(struct MHD_Connection *conn, struct snap_pic *p)
