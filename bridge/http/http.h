@@ -29,6 +29,9 @@ struct http_server;
 #define HTTP_SNAPSHOT_MAX_PIXELS     (4096 * 2304)
 /* Snapshots waiting for (or in) the one encoder thread; more are answered 503 + Retry-After. */
 #define HTTP_SNAPSHOT_QUEUE          4
+/* Bytes of encoded snapshots alive at once (cached, or held by slow readers); past it new asks
+ * are answered 503.  The cache keeps at most half. */
+#define HTTP_SNAPSHOT_MEMORY         (64u << 20)
 
 struct http_opts {
 	const char *listen;        /* "ADDR:PORT" or "[V6]:PORT"; NULL = HTTP_DEFAULT_LISTEN; port 0 = any */

@@ -28,6 +28,7 @@
 
 /* An encoded snapshot, shared by the cache and the responses sending it. */
 struct snap_pic {
+	struct http_snaps *q;      /* counts its bytes in q->live_bytes */
 	uint64_t seq, mono_us;
 	int w, h, png;
 	uint8_t *data;
@@ -53,8 +54,9 @@ struct http_snaps {
 	int stop;
 	struct snap_job *head, *tail;
 	int queued;                /* waiting or being encoded */
-	struct snap_pic *cache[SNAP_CACHE];
-	unsigned cache_next;
+	struct snap_pic *cache[SNAP_CACHE];   /* oldest first */
+	size_t cache_bytes;
+	size_t live_bytes;         /* atomic: every picture alive, cached or being sent */
 	uint64_t encodes;
 	struct jpeg_enc enc;       /* the worker's only */
 };
@@ -145,6 +147,7 @@ static void hold_viewer(struct http_server *s)
 static void pic_unref(struct snap_pic *p)
 {
 	if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+		__atomic_sub_fetch(&p->q->live_bytes, p->len, __ATOMIC_RELAXED);
 		free(p->data);
 		free(p);
 	}
@@ -173,13 +176,25 @@ static struct snap_pic *cache_find(struct http_snaps *q, uint64_t seq, int w, in
 	return NULL;
 }
 
+/* Keeps the newest pictures within SNAP_CACHE entries and half the snapshot memory, so the
+ * cache alone can never make every new ask "busy". */
 static void cache_put(struct http_snaps *q, struct snap_pic *p)
 {
-	unsigned i = q->cache_next++ % SNAP_CACHE;
-
+	if (p->len > HTTP_SNAPSHOT_MEMORY / 2)
+		return;
+	while (q->cache[0] && (q->cache[SNAP_CACHE - 1] ||
+			       q->cache_bytes + p->len > HTTP_SNAPSHOT_MEMORY / 2)) {
+		q->cache_bytes -= q->cache[0]->len;
+		pic_unref(q->cache[0]);
+		memmove(q->cache, q->cache + 1, sizeof(q->cache) - sizeof(q->cache[0]));
+		q->cache[SNAP_CACHE - 1] = NULL;
+	}
+	int i = 0;
+	while (q->cache[i])
+		i++;
 	__atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
-	pic_unref(q->cache[i]);
 	q->cache[i] = p;
+	q->cache_bytes += p->len;
 }
 
 static struct snap_pic *encode(struct http_server *s, const struct frame *f, int w, int h, int png)
@@ -212,6 +227,8 @@ static struct snap_pic *encode(struct http_server *s, const struct frame *f, int
 	p->h = h;
 	p->png = png;
 	p->refs = 1;
+	p->q = s->snaps;
+	__atomic_add_fetch(&p->q->live_bytes, p->len, __ATOMIC_RELAXED);
 	return p;
 }
 
@@ -427,7 +444,10 @@ enum MHD_Result http_snapshot(struct http_server *s, struct MHD_Connection *conn
 		pic_unref(p);
 		return ret;
 	}
-	if (q->stop || q->queued >= HTTP_SNAPSHOT_QUEUE || !(j = calloc(1, sizeof(*j)))) {
+	/* Slow readers keep pictures alive: past the memory bound, no new encode starts. */
+	if (q->stop || q->queued >= HTTP_SNAPSHOT_QUEUE ||
+	    __atomic_load_n(&q->live_bytes, __ATOMIC_RELAXED) > HTTP_SNAPSHOT_MEMORY ||
+	    !(j = calloc(1, sizeof(*j)))) {
 		pthread_mutex_unlock(&q->lock);
 		frame_unref(f);
 		return busy(conn);
