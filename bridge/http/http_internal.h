@@ -58,6 +58,7 @@ struct http_server {
 	struct mjpeg_viewer *viewers;
 	int n_viewers;
 	uint64_t stalled_viewers;        /* dropped for not reading */
+	uint64_t bodies_refused;         /* atomic */
 	uint64_t handled_seq;            /* newest hub frame the notifier has dealt with */
 	struct MHD_Connection **wake;    /* scratch, max_conn entries */
 	struct http_conn *conns;
@@ -80,7 +81,8 @@ int http_snapshots_start(struct http_server *s);
 /* Fails what is still queued (resuming it) and ends the thread: before MHD_stop_daemon. */
 void http_snapshots_stop(struct http_server *s);
 void http_snapshots_free(struct http_server *s);
-uint64_t http_snapshots_encodes(struct http_server *s);
+/* Encodes done and asks answered 503 so far. */
+void http_snapshots_counts(struct http_server *s, uint64_t *encodes, uint64_t *busy);
 
 /* http_server.c: 1 when a phase that began at `start` has lasted `limit` by `now` (a start
  * newer than `now` has not). */

@@ -110,9 +110,12 @@ static void fill_ctx(struct http_server *s, struct http_text_ctx *c, struct cam_
 	}
 	pthread_mutex_lock(&s->lock);
 	c->http_viewers = s->n_viewers;
+	c->viewers_stalled = s->stalled_viewers;
 	pthread_mutex_unlock(&s->lock);
 	c->hub_viewers = hub_viewers(s->hub);
 	c->stream_encodes = jpeg_cache_encodes(s->stream_cache);
+	http_snapshots_counts(s, &c->snapshot_encodes, &c->snapshots_busy);
+	c->bodies_refused = __atomic_load_n(&s->bodies_refused, __ATOMIC_RELAXED);
 }
 
 static enum MHD_Result serve_text(struct http_server *s, struct MHD_Connection *conn, int metrics)
@@ -246,8 +249,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!*req_cls) {
 		/* No route takes a body: refuse one before reading it, so a client cannot hold
 		 * the slot by trickling a body in (auth or not). */
-		if (has_body(conn))
+		if (has_body(conn)) {
+			__atomic_add_fetch(&s->bodies_refused, 1, __ATOMIC_RELAXED);
 			return refuse_body(conn);
+		}
 		*req_cls = &request_marker;
 		return MHD_YES;
 	}
@@ -579,7 +584,10 @@ uint64_t http_server_stream_encodes(const struct http_server *s)
 
 uint64_t http_server_snapshot_encodes(struct http_server *s)
 {
-	return http_snapshots_encodes(s);
+	uint64_t enc, busy;
+
+	http_snapshots_counts(s, &enc, &busy);
+	return enc;
 }
 
 int http_server_stream_viewers(struct http_server *s)

@@ -58,6 +58,7 @@ struct http_snaps {
 	size_t cache_bytes;
 	size_t live_bytes;         /* atomic: every picture alive, cached or being sent */
 	uint64_t encodes;
+	uint64_t busy;
 	struct jpeg_enc enc;       /* the worker's only */
 };
 
@@ -327,14 +328,12 @@ void http_snapshots_free(struct http_server *s)
 	s->snaps = NULL;
 }
 
-uint64_t http_snapshots_encodes(struct http_server *s)
+void http_snapshots_counts(struct http_server *s, uint64_t *encodes, uint64_t *busy)
 {
-	uint64_t n;
-
 	pthread_mutex_lock(&s->snaps->lock);
-	n = s->snaps->encodes;
+	*encodes = s->snaps->encodes;
+	*busy = s->snaps->busy;
 	pthread_mutex_unlock(&s->snaps->lock);
-	return n;
 }
 
 void http_snapshot_job_free(void *job)
@@ -448,6 +447,7 @@ enum MHD_Result http_snapshot(struct http_server *s, struct MHD_Connection *conn
 	if (q->stop || q->queued >= HTTP_SNAPSHOT_QUEUE ||
 	    __atomic_load_n(&q->live_bytes, __ATOMIC_RELAXED) > HTTP_SNAPSHOT_MEMORY ||
 	    !(j = calloc(1, sizeof(*j)))) {
+		q->busy++;
 		pthread_mutex_unlock(&q->lock);
 		frame_unref(f);
 		return busy(conn);

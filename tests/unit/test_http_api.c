@@ -203,6 +203,10 @@ static void test_metrics(void **state)
 		"cam_bridge_decode_seconds_bucket{camera=\"Front\",le=\"+Inf\"} 2\n",
 		"cam_bridge_decode_seconds_count{camera=\"Front\"} 2\n",
 		"cam_bridge_uptime_seconds{camera=\"Front\"} ",
+		"cam_bridge_snapshot_encodes_total{camera=\"Front\"} 0\n",
+		"cam_bridge_http_bodies_refused_total{camera=\"Front\"} 0\n",
+		"cam_bridge_http_viewers_stalled_total{camera=\"Front\"} 0\n",
+		"cam_bridge_http_snapshots_busy_total{camera=\"Front\"} 0\n",
 	};
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
 		if (!strstr(t, want[i]))

@@ -47,6 +47,25 @@ static void probe_healthz(struct ht_fx *x, uint64_t dur_us, void (*step)(void *)
 	print_message("%s: %d /healthz probes, slowest %.3f s\n", attack, probes, (double)worst / 1e6);
 }
 
+/* The value of cam_bridge_NAME{camera="Front"} in /metrics, -1 when absent. */
+static long long metric(struct ht_fx *x, const char *name)
+{
+	char want[128], *t;
+	uint8_t *b;
+	size_t n;
+	long long v = -1;
+
+	assert_int_equal(ht_curl(x->port, "/metrics", NULL, &b, &n, NULL), 200);
+	t = realloc(b, n + 1);
+	t[n] = 0;
+	snprintf(want, sizeof(want), "\ncam_bridge_%s{camera=\"" CAM "\"} ", name);
+	char *p = strstr(t, want);
+	if (p)
+		v = strtoll(p + strlen(want), NULL, 10);
+	free(t);
+	return v;
+}
+
 /* A request with a body is answered 413 and closed at once, whether or not auth is on. */
 static void check_body_refused(int port, const char *req)
 {
@@ -85,6 +104,7 @@ static void test_body_refused(void **state)
 		check_body_refused(x->port, reqs[i]);
 		check_body_refused(xa->port, reqs[i]);
 	}
+	assert_int_equal(metric(x, "http_bodies_refused_total"), 5);
 	/* an empty body is no body */
 	ht_publish(x);
 	int fd = ht_connect(x->port);
@@ -194,6 +214,8 @@ static void test_stalled_viewers(void **state)
 	print_message("%d viewers open (cap %d per address + 1 honest), non-readers dropped; "
 		      "the honest one got %d parts\n", open_viewers, SLOTS / HTTP_PER_IP_DIVISOR, v.got);
 	assert_int_equal(open_viewers, SLOTS / HTTP_PER_IP_DIVISOR + 1);
+	/* each non-reader is counted; the honest viewer, which left by itself, is not */
+	assert_int_equal(metric(x, "http_viewers_stalled_total"), SLOTS / HTTP_PER_IP_DIVISOR);
 	for (int i = 0; i < 200 && http_server_stream_viewers(x->srv); i++)
 		clock_sleep_us(10000);
 	assert_int_equal(http_server_stream_viewers(x->srv), 0);
