@@ -3,6 +3,7 @@
 #define CB_HTTP_INTERNAL_H
 
 #include "http/http.h"
+#include "http/http_auth.h"
 #include "http/jpegcache.h"
 
 #include <microhttpd.h>
@@ -14,9 +15,10 @@
 #define MJPEG_RESEND_US       1000000u
 /* How often the notifier looks at idle viewers, header deadlines and the snapshot hold. */
 #define HTTP_TICK_MS          250
-/* A request's headers must be complete this long after connect (or after the previous
- * response on a kept-alive connection); slow-header clients are cut (capped by timeout_s). */
-#define HTTP_HEADER_DEADLINE_S 10
+/* A request (headers and any body) must be complete this long after connect (or after the
+ * previous response on a kept-alive connection); slower clients are cut (capped by
+ * timeout_s).  No route takes a body, so one announced is refused before it is read. */
+#define HTTP_REQUEST_DEADLINE_S 10
 /* A snapshot counts as someone watching (wake = on-demand) for this long. */
 #define HTTP_SNAPSHOT_HOLD_US 10000000u
 /* Per-connection memory in MHD: bounds the request header size too. */
@@ -35,18 +37,18 @@ struct http_server {
 	struct status *st;
 	int port;
 	int auth;
-	char *user, *pass;
+	struct http_auth auth_key;
 	char camera[64];
 	char version[64];
 	int max_conn;
 	int timeout_s;
+	uint64_t stall_us;               /* viewers with no progress this long are dropped */
 	int quality;
 	int mjpeg_w, mjpeg_h;
 
 	struct jpeg_cache *stream_cache;
 	struct jpeg_cache *full_cache;   /* == stream_cache when the stream is not scaled */
-	pthread_mutex_t adhoc_lock;      /* scaled snapshots */
-	struct jpeg_enc adhoc;
+	struct http_snaps *snaps;        /* http_snapshot.c: the encoder thread and its cache */
 
 	pthread_t notifier;
 	int notifier_started;
@@ -55,6 +57,8 @@ struct http_server {
 	int stopping;
 	struct mjpeg_viewer *viewers;
 	int n_viewers;
+	uint64_t stalled_viewers;        /* dropped for not reading */
+	uint64_t bodies_refused;         /* atomic */
 	uint64_t handled_seq;            /* newest hub frame the notifier has dealt with */
 	struct MHD_Connection **wake;    /* scratch, max_conn entries */
 	struct http_conn *conns;
@@ -68,14 +72,20 @@ int mjpeg_open(struct http_server *s, struct MHD_Connection *conn, struct MHD_Re
  * Must be called without s->lock held. */
 void mjpeg_wake(struct http_server *s, int only_idle);
 
-/* http_snapshot.c */
-enum MHD_Result http_snapshot(struct http_server *s, struct MHD_Connection *conn, int png);
+/* http_snapshot.c.  *job is NULL on a new request; a queued request gets its job there, is
+ * suspended, and is called again with it once the picture is ready. */
+enum MHD_Result http_snapshot(struct http_server *s, struct MHD_Connection *conn, int png,
+			      void **job);
+void http_snapshot_job_free(void *job);
+int http_snapshots_start(struct http_server *s);
+/* Fails what is still queued (resuming it) and ends the thread: before MHD_stop_daemon. */
+void http_snapshots_stop(struct http_server *s);
+void http_snapshots_free(struct http_server *s);
+/* Encodes done and asks answered 503 so far. */
+void http_snapshots_counts(struct http_server *s, uint64_t *encodes, uint64_t *busy);
 
-/* http_server.c */
-enum MHD_Result http_reply_text(struct MHD_Connection *conn, unsigned code, const char *type,
-				const char *text);
-void http_common_headers(struct MHD_Response *r);
-/* Seconds since the epoch for a CLOCK_MONOTONIC time, as "1712345678.123456". */
-void http_timestamp(uint64_t mono_us, char *buf, size_t len);
+/* http_server.c: 1 when a phase that began at `start` has lasted `limit` by `now` (a start
+ * newer than `now` has not). */
+int http_phase_expired(uint64_t now, uint64_t start, uint64_t limit);
 
 #endif

@@ -1,6 +1,8 @@
 /* The libmicrohttpd daemon: options, routing, basic auth, header deadlines, and the notifier
  * thread that turns hub frames into MJPEG wake-ups. */
 #include "http/http_internal.h"
+#include "http/http_auth.h"
+#include "http/http_resp.h"
 #include "http/http_text.h"
 #include "hub/hub.h"
 #include "hub/status.h"
@@ -86,82 +88,10 @@ int http_parse_listen(const char *s, struct sockaddr_storage *sa, socklen_t *len
 	return -EINVAL;
 }
 
-void http_timestamp(uint64_t mono_us, char *buf, size_t len)
-{
-	uint64_t now_m = clock_mono_us(), now_r = clock_real_us();
-	uint64_t age = now_m > mono_us ? now_m - mono_us : 0;
-	uint64_t t = now_r > age ? now_r - age : 0;
-
-	snprintf(buf, len, "%llu.%06llu", (unsigned long long)(t / 1000000u),
-		 (unsigned long long)(t % 1000000u));
-}
-
-void http_common_headers(struct MHD_Response *r)
-{
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache, no-store, must-revalidate");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-}
-
-enum MHD_Result http_reply_text(struct MHD_Connection *conn, unsigned code, const char *type,
-				const char *text)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *)text,
-								 MHD_RESPMEM_MUST_COPY);
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	http_common_headers(r);
-	enum MHD_Result ret = MHD_queue_response(conn, code, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-static enum MHD_Result reply_sbuf(struct MHD_Connection *conn, unsigned code, const char *type,
-				  struct sbuf *b)
-{
-	if (b->err) {
-		sbuf_free(b);
-		return http_reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
-				       "out of memory\n");
-	}
-	/* MUST_FREE hands the sbuf's memory to MHD. */
-	struct MHD_Response *r = MHD_create_response_from_buffer(b->len, b->data,
-								 MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		sbuf_free(b);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	http_common_headers(r);
-	enum MHD_Result ret = MHD_queue_response(conn, code, r);
-	MHD_destroy_response(r);
-	return ret;
-}
-
-/* Length-independent comparison (the length itself is not secret enough to matter). */
-static int secret_eq(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	unsigned char d = la != lb;
-
-	for (size_t i = 0; i < la; i++)
-		d |= (unsigned char)(a[i] ^ b[i % (lb ? lb : 1)]);
-	return d == 0;
-}
-
 static int authorized(struct http_server *s, struct MHD_Connection *conn)
 {
-	char *pass = NULL;
-	char *user = MHD_basic_auth_get_username_password(conn, &pass);
-	int ok = user && pass && secret_eq(user, s->user) & secret_eq(pass, s->pass);
-
-	if (user)
-		MHD_free(user);
-	if (pass) {
-		explicit_bzero(pass, strlen(pass));
-		MHD_free(pass);
-	}
-	return ok;
+	return http_auth_check(&s->auth_key, MHD_lookup_connection_value(
+		conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION));
 }
 
 static void fill_ctx(struct http_server *s, struct http_text_ctx *c, struct cam_status *cs)
@@ -180,9 +110,12 @@ static void fill_ctx(struct http_server *s, struct http_text_ctx *c, struct cam_
 	}
 	pthread_mutex_lock(&s->lock);
 	c->http_viewers = s->n_viewers;
+	c->viewers_stalled = s->stalled_viewers;
 	pthread_mutex_unlock(&s->lock);
 	c->hub_viewers = hub_viewers(s->hub);
 	c->stream_encodes = jpeg_cache_encodes(s->stream_cache);
+	http_snapshots_counts(s, &c->snapshot_encodes, &c->snapshots_busy);
+	c->bodies_refused = __atomic_load_n(&s->bodies_refused, __ATOMIC_RELAXED);
 }
 
 static enum MHD_Result serve_text(struct http_server *s, struct MHD_Connection *conn, int metrics)
@@ -195,10 +128,10 @@ static enum MHD_Result serve_text(struct http_server *s, struct MHD_Connection *
 	sbuf_init(&b, HTTP_TEXT_MAX);
 	if (metrics) {
 		http_metrics_text(&b, &c);
-		return reply_sbuf(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b);
+		return http_reply_sbuf(conn, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8", &b);
 	}
 	http_status_json(&b, &c);
-	return reply_sbuf(conn, MHD_HTTP_OK, "application/json", &b);
+	return http_reply_sbuf(conn, MHD_HTTP_OK, "application/json", &b);
 }
 
 static enum MHD_Result serve_healthz(struct http_server *s, struct MHD_Connection *conn)
@@ -264,6 +197,46 @@ static struct http_conn *conn_track(struct MHD_Connection *conn)
 	return ci ? ci->socket_context : NULL;
 }
 
+/* The request is complete (headers, no body): its deadline no longer applies. */
+static void request_started(struct http_server *s, struct MHD_Connection *conn)
+{
+	struct http_conn *t = conn_track(conn);
+
+	if (t) {
+		pthread_mutex_lock(&s->lock);
+		t->in_request = 1;
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
+static int has_body(struct MHD_Connection *conn)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	const char *te = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_TRANSFER_ENCODING);
+
+	return te || (cl && strspn(cl, "0") != strlen(cl));
+}
+
+static enum MHD_Result refuse_body(struct MHD_Connection *conn)
+{
+	return http_reply_static(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+				 "request bodies are not accepted\n", MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
+/* A snapshot may be suspended while the encoder works: its job then lives in req_cls. */
+static enum MHD_Result snapshot(struct http_server *s, struct MHD_Connection *conn, int png,
+				void **req_cls)
+{
+	void *job = *req_cls == &request_marker ? NULL : *req_cls;
+	enum MHD_Result r = http_snapshot(s, conn, png, &job);
+
+	if (job)
+		*req_cls = job;
+	return r;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_size, void **req_cls)
@@ -274,19 +247,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 	(void)upload_data;
 	if (!*req_cls) {
-		struct http_conn *t = conn_track(conn);
-		if (t) {
-			pthread_mutex_lock(&s->lock);
-			t->in_request = 1;
-			pthread_mutex_unlock(&s->lock);
+		/* No route takes a body: refuse one before reading it, so a client cannot hold
+		 * the slot by trickling a body in (auth or not). */
+		if (has_body(conn)) {
+			__atomic_add_fetch(&s->bodies_refused, 1, __ATOMIC_RELAXED);
+			return refuse_body(conn);
 		}
 		*req_cls = &request_marker;
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		*upload_size = 0;     /* no endpoint takes a body: drop it */
+		*upload_size = 0;     /* not announced, yet sent: drop it */
 		return MHD_YES;
 	}
+	request_started(s, conn);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 		struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL,
 									 MHD_RESPMEM_PERSISTENT);
@@ -313,9 +287,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!strcmp(url, "/stream"))
 		return serve_stream(s, conn);
 	if (!strcmp(url, "/snapshot.jpg"))
-		return http_snapshot(s, conn, 0);
+		return snapshot(s, conn, 0, req_cls);
 	if (!strcmp(url, "/snapshot.png"))
-		return http_snapshot(s, conn, 1);
+		return snapshot(s, conn, 1, req_cls);
 	if (!strcmp(url, "/api/v1/status"))
 		return serve_text(s, conn, 0);
 	if (!strcmp(url, "/metrics"))
@@ -323,7 +297,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (!strcmp(url, "/healthz"))
 		return serve_healthz(s, conn);
 	if (camera_route(s, url, &stream))
-		return stream ? serve_stream(s, conn) : http_snapshot(s, conn, 0);
+		return stream ? serve_stream(s, conn) : snapshot(s, conn, 0, req_cls);
 	return http_reply_text(conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
 }
 
@@ -333,8 +307,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct http_server *s = cls;
 	struct http_conn *t = conn_track(conn);
 
-	(void)req_cls;
 	(void)toe;
+	if (*req_cls && *req_cls != &request_marker)
+		http_snapshot_job_free(*req_cls);
+	*req_cls = NULL;
 	if (!t)
 		return;
 	pthread_mutex_lock(&s->lock);
@@ -381,16 +357,24 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
 	*socket_ctx = NULL;
 }
 
-/* Connections still sending headers past the deadline are shut down; MHD then sees the
- * socket fail and closes it on its own thread. */
-static void cut_slow_headers(struct http_server *s, uint64_t now)
+int http_phase_expired(uint64_t now, uint64_t start, uint64_t limit)
 {
-	int deadline_s = s->timeout_s < HTTP_HEADER_DEADLINE_S ? s->timeout_s : HTTP_HEADER_DEADLINE_S;
+	/* `start` may be newer than a `now` read a moment earlier on another thread. */
+	return now > start && now - start >= limit;
+}
+
+/* Connections whose request (headers, and a body if one slipped through) is not complete by
+ * the deadline are shut down; MHD then sees the socket fail and closes it on its own thread. */
+static void cut_slow_requests(struct http_server *s)
+{
+	int deadline_s = s->timeout_s < HTTP_REQUEST_DEADLINE_S ? s->timeout_s
+								: HTTP_REQUEST_DEADLINE_S;
 	uint64_t limit = (uint64_t)deadline_s * 1000000u;
 
 	pthread_mutex_lock(&s->lock);
+	uint64_t now = clock_mono_us();
 	for (struct http_conn *t = s->conns; t; t = t->next) {
-		if (t->in_request || t->cut || now - t->phase_start_us < limit)
+		if (t->in_request || t->cut || !http_phase_expired(now, t->phase_start_us, limit))
 			continue;
 		shutdown(t->fd, SHUT_RDWR);
 		t->cut = 1;
@@ -452,24 +436,11 @@ static void *notifier_main(void *arg)
 			next_tick = now + HTTP_TICK_MS * 1000u;
 			if (seen)
 				mjpeg_wake(s, 1);
-			cut_slow_headers(s, now);
+			cut_slow_requests(s);
 			snapshot_hold(s, now);
 		}
 	}
 	return NULL;
-}
-
-static char *dup_secret(const char *s)
-{
-	return s && *s ? strdup(s) : NULL;
-}
-
-static void free_secret(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
 }
 
 static void server_free(struct http_server *s)
@@ -477,17 +448,15 @@ static void server_free(struct http_server *s)
 	if (s->full_cache != s->stream_cache)
 		jpeg_cache_free(s->full_cache);
 	jpeg_cache_free(s->stream_cache);
-	jpeg_enc_fini(&s->adhoc);
+	http_snapshots_free(s);
 	while (s->conns) {
 		struct http_conn *t = s->conns;
 		s->conns = t->next;
 		free(t);
 	}
 	free(s->wake);
-	free_secret(s->user);
-	free_secret(s->pass);
+	explicit_bzero(&s->auth_key, sizeof(s->auth_key));
 	pthread_mutex_destroy(&s->lock);
-	pthread_mutex_destroy(&s->adhoc_lock);
 	free(s);
 }
 
@@ -506,29 +475,35 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 		return r;
 	if (o->max_connections < 0 || o->max_connections > HTTP_MAX_CONNECTIONS_LIMIT ||
 	    o->jpeg_quality < 0 || o->jpeg_quality > 100 || o->timeout_s < 0 ||
+	    o->max_per_ip < 0 || o->max_per_ip > HTTP_MAX_CONNECTIONS_LIMIT || o->stall_timeout_s < 0 ||
 	    o->mjpeg_width < 0 || o->mjpeg_width > HTTP_MAX_SCALE_DIM ||
 	    o->mjpeg_height < 0 || o->mjpeg_height > HTTP_MAX_SCALE_DIM ||
-	    (o->user && *o->user && (!o->password || strchr(o->user, ':'))))
+	    (o->user && *o->user && (!o->password || !*o->password || strchr(o->user, ':'))))
 		return -EINVAL;
 	if (!(s = calloc(1, sizeof(*s))))
 		return -ENOMEM;
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_mutex_init(&s->adhoc_lock, NULL);
 	s->hub = hub;
 	s->st = st;
 	s->max_conn = o->max_connections ? o->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS;
 	s->timeout_s = o->timeout_s ? o->timeout_s : HTTP_DEFAULT_TIMEOUT_S;
+	int stall_s = o->stall_timeout_s ? o->stall_timeout_s
+		      : s->timeout_s < HTTP_STALL_TIMEOUT_S ? s->timeout_s : HTTP_STALL_TIMEOUT_S;
+	s->stall_us = (uint64_t)stall_s * 1000000u;
+	int per_ip = o->max_per_ip ? o->max_per_ip : s->max_conn / HTTP_PER_IP_DIVISOR;
+	if (per_ip < 1)
+		per_ip = 1;
 	s->quality = o->jpeg_quality ? o->jpeg_quality : HTTP_DEFAULT_JPEG_QUALITY;
 	s->mjpeg_w = o->mjpeg_width;
 	s->mjpeg_h = o->mjpeg_height;
 	snprintf(s->camera, sizeof(s->camera), "%s", o->camera_name ? o->camera_name : "");
 	snprintf(s->version, sizeof(s->version), "%s", o->version ? o->version : "unknown");
-	r = -ENOMEM;
 	if (o->user && *o->user) {
 		s->auth = 1;
-		if (!(s->user = dup_secret(o->user)) || !(s->pass = strdup(o->password)))
+		if ((r = http_auth_init(&s->auth_key, o->user, o->password)) < 0)
 			goto fail;
 	}
+	r = -ENOMEM;
 	if (!(s->wake = calloc((size_t)s->max_conn, sizeof(*s->wake))))
 		goto fail;
 	s->stream_cache = jpeg_cache_new(s->mjpeg_w, s->mjpeg_h, s->quality,
@@ -539,7 +514,7 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 		s->full_cache = jpeg_cache_new(0, 0, s->quality, JPEG_CACHE_SPARE + 4);
 	else
 		s->full_cache = s->stream_cache;
-	if (!s->full_cache || jpeg_enc_init(&s->adhoc, s->quality) < 0)
+	if (!s->full_cache || (r = http_snapshots_start(s)) < 0)
 		goto fail;
 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
@@ -552,6 +527,7 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)s->max_conn,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->timeout_s,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 				MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
@@ -589,6 +565,7 @@ void http_server_stop(struct http_server *s)
 	/* MHD must not be stopped with suspended connections; resumed viewers see
 	 * `stopping` and end their stream. */
 	mjpeg_wake(s, 0);
+	http_snapshots_stop(s);
 	MHD_stop_daemon(s->d);
 	if (s->snap_hold_active)
 		hub_viewer_remove(s->hub);
@@ -603,6 +580,14 @@ int http_server_port(const struct http_server *s)
 uint64_t http_server_stream_encodes(const struct http_server *s)
 {
 	return jpeg_cache_encodes(s->stream_cache);
+}
+
+uint64_t http_server_snapshot_encodes(struct http_server *s)
+{
+	uint64_t enc, busy;
+
+	http_snapshots_counts(s, &enc, &busy);
+	return enc;
 }
 
 int http_server_stream_viewers(struct http_server *s)

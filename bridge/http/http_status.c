@@ -170,6 +170,14 @@ void http_metrics_text(struct sbuf *b, const struct http_text_ctx *c)
 	counter(b, c, "reconnects_total", "Camera sessions re-established.", s->reconnects);
 	counter(b, c, "motion_events_total", "Motion events reported by the camera.", s->motion_events);
 	counter(b, c, "mjpeg_encodes_total", "JPEG encodes for the MJPEG stream.", c->stream_encodes);
+	counter(b, c, "snapshot_encodes_total", "Snapshot encodes (cached pictures cost none).",
+		c->snapshot_encodes);
+	counter(b, c, "http_bodies_refused_total", "HTTP requests refused for carrying a body.",
+		c->bodies_refused);
+	counter(b, c, "http_viewers_stalled_total", "MJPEG viewers dropped for not reading.",
+		c->viewers_stalled);
+	counter(b, c, "http_snapshots_busy_total", "Snapshot asks answered 503 (encoder busy).",
+		c->snapshots_busy);
 
 	head(b, "decode_seconds", "histogram", "Time to decode one picture.");
 	for (int i = 0; i < STATUS_DECODE_BUCKETS; i++) {

@@ -25,6 +25,10 @@ struct http_text_ctx {
 	int http_viewers;
 	int hub_viewers;
 	uint64_t stream_encodes;
+	uint64_t snapshot_encodes;
+	uint64_t bodies_refused;    /* requests answered 413 */
+	uint64_t viewers_stalled;   /* MJPEG viewers dropped for not reading */
+	uint64_t snapshots_busy;    /* snapshot asks answered 503 */
 };
 
 void http_status_json(struct sbuf *b, const struct http_text_ctx *c);

@@ -289,10 +289,17 @@ int jpeg_cache_get(struct jpeg_cache *c, const struct frame *f, struct jpeg_buf 
 	b->placeholder = f->placeholder;
 	b->width = w ? w : f->width;
 	b->height = h ? h : f->height;
-	__atomic_store_n(&b->refs, 2, __ATOMIC_RELEASE);   /* cur + caller */
+	/* An older frame encoded late (a snapshot racing the notifier) goes to its caller
+	 * only: `cur` never steps back to an older picture. */
+	struct jpeg_buf *old = NULL;
 	pthread_mutex_lock(&c->cur_lock);
-	struct jpeg_buf *old = c->cur;
-	c->cur = b;
+	if (!c->cur || c->cur->seq < b->seq) {
+		__atomic_store_n(&b->refs, 2, __ATOMIC_RELEASE);   /* cur + caller */
+		old = c->cur;
+		c->cur = b;
+	} else {
+		__atomic_store_n(&b->refs, 1, __ATOMIC_RELEASE);   /* caller */
+	}
 	pthread_mutex_unlock(&c->cur_lock);
 	jpeg_buf_unref(old);
 	*out = b;

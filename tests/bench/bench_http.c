@@ -2,7 +2,9 @@
  * viewers read /stream on loopback (all viewer sockets are drained by one thread inside this
  * process).  Prints process CPU per configuration and its ratio to 1 viewer, the same with the
  * viewer thread's own CPU taken out (real viewers are other processes), the producer's publish
- * rate and the frames each viewer got.  Measurements only; no pass/fail. */
+ * rate and the frames each viewer got.  Then, with the 50 viewers still there, clients ask for
+ * the largest PNG snapshot in a loop: the viewers' rate and /healthz latency meanwhile.
+ * Measurements only; no pass/fail. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -184,6 +186,54 @@ static double proc_cpu_s(void)
 	       ru.ru_stime.tv_usec / 1e6;
 }
 
+/* ---- snapshot flood: clients asking for the largest PNG in a loop --------------------------- */
+
+#define FLOODERS 4
+static volatile int flood_stop;
+static uint64_t flood_ok, flood_busy;     /* atomic */
+
+static void *flooder(void *arg)
+{
+	int port = (int)(intptr_t)arg;
+	static const char req[] = "GET /snapshot.png?width=4096&height=2304 HTTP/1.1\r\nHost: bench\r\n"
+				  "Connection: close\r\n\r\n";
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	char buf[16];
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	while (!flood_stop) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd < 0)
+			break;
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+		    send(fd, req, sizeof(req) - 1, 0) == (ssize_t)(sizeof(req) - 1) &&
+		    recv(fd, buf, 12, MSG_WAITALL) == 12)
+			__atomic_add_fetch(atoi(buf + 9) == 200 ? &flood_ok : &flood_busy, 1,
+					   __ATOMIC_RELAXED);
+		close(fd);
+		clock_sleep_us(5000);
+	}
+	return NULL;
+}
+
+/* Milliseconds for /healthz on a fresh connection (status line received). */
+static double healthz_ms(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n";
+	uint64_t t0 = clock_mono_us();
+	char buf[16];
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    send(fd, req, sizeof(req) - 1, 0) == (ssize_t)(sizeof(req) - 1))
+		(void)recv(fd, buf, 12, MSG_WAITALL);
+	if (fd >= 0)
+		close(fd);
+	return (double)(clock_mono_us() - t0) / 1000.0;
+}
+
 struct result {
 	int viewers;
 	double cpu, cpu_server, pub_fps, min_fps, avg_fps, mbit;
@@ -224,8 +274,9 @@ static struct result measure(struct http_server *srv, int viewers)
 
 int main(void)
 {
+	/* every viewer comes from 127.0.0.1: lift the per-address cap */
 	struct http_opts o = { .listen = "127.0.0.1:0", .camera_name = "bench", .max_connections = 64,
-			       .jpeg_quality = 80 };
+			       .max_per_ip = 64, .jpeg_quality = 80 };
 	struct http_server *srv;
 	pthread_t pt, rt;
 	struct result res[3];
@@ -261,6 +312,25 @@ int main(void)
 		       " publish rate %.2fx\n",
 		       counts[k], res[k].cpu / res[0].cpu, res[k].cpu_server / res[0].cpu_server,
 		       res[k].pub_fps / res[0].pub_fps);
+
+	/* the 50 viewers stay; FLOODERS clients ask for 4096x2304 PNGs meanwhile */
+	pthread_t ft[FLOODERS];
+	double worst = 0;
+	for (int i = 0; i < FLOODERS; i++)
+		pthread_create(&ft[i], NULL, flooder, (void *)(intptr_t)http_server_port(srv));
+	struct result fr = measure(srv, nview);
+	for (int i = 0; i < 10; i++) {
+		double ms = healthz_ms(http_server_port(srv));
+		worst = ms > worst ? ms : worst;
+		clock_sleep_us(100000);
+	}
+	flood_stop = 1;
+	for (int i = 0; i < FLOODERS; i++)
+		pthread_join(ft[i], NULL);
+	printf("%d viewers + %d clients asking for 4096x2304 PNGs: per-viewer fps min %5.1f avg %5.1f,"
+	       " publish %5.1f fps, PNGs served %llu, told busy %llu, /healthz slowest %.1f ms\n",
+	       nview, FLOODERS, fr.min_fps, fr.avg_fps, fr.pub_fps,
+	       (unsigned long long)flood_ok, (unsigned long long)flood_busy, worst);
 	prod_stop = 1;
 	pthread_join(pt, NULL);
 	reader_stop = 1;

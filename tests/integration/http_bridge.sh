@@ -105,6 +105,18 @@ print(f"   {len(m)} parts, markers {m[0]}..{m[-1]}, increasing")
 PY
 ok "camera_proxy routes: /api/v1/cameras/$NAME (snapshot), /stream (MJPEG), unknown name 404"
 
+# ---- limits the daemon holds (issue 9 item 14/15): a body is refused before it is read, a
+# snapshot beyond the pixel bound is refused, /healthz answers while someone trickles a body ----
+t0=$(date +%s%N)
+code=$(curl -sS --max-time 5 -o /dev/null -w '%{http_code}' -H 'Content-Length: 1000000000' \
+	-X POST --data-binary @/dev/null "$BASE/api/v1/status" 2>/dev/null)
+[ "$code" = 413 ] || fail "POST with a 1 GB Content-Length: $code (want 413 at once)"
+code=$(curl -sS -o /dev/null -w '%{http_code}' "$BASE/snapshot.png?width=4096&height=4096")
+[ "$code" = 400 ] || fail "/snapshot.png 4096x4096: $code (want 400)"
+code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 1 "$BASE/healthz")
+[ "$code" = 200 ] || fail "/healthz after the refused body: $code"
+ok "a 1 GB request body is refused (413, $((($(date +%s%N) - t0) / 1000000)) ms for the three asks), 4096x4096 snapshots refused (400)"
+
 # ---- browser ------------------------------------------------------------------------------------
 browser=ok
 CHROME=$(command -v chromium || command -v chromium-browser || true)
