@@ -119,6 +119,9 @@ static void reload(struct app *a)
 	log_info("reload: changed %s", changed);
 	if (strstr(changed, "output."))
 		log_warn("reload: output settings take effect at the next restart");
+	/* Nothing may point into the old config past here: the video thread and the HTTP server
+	 * copied what they keep, and run() re-reads a->cfg. */
+	explicit_bzero(a->cfg, sizeof(*a->cfg));
 	free(a->cfg);
 	a->cfg = next;
 	video_set_source(&a->video, NULL);
@@ -197,7 +200,7 @@ static int run(struct app *a)
 			}
 		}
 		if (atomic_load(&a->video.done)) {
-			log_info("wrote %" PRIu64 " frames, exiting", c->frames);
+			log_info("wrote %" PRIu64 " frames, exiting", a->cfg->frames);
 			break;
 		}
 		if (atomic_load(&a->video.failed)) {

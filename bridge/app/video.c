@@ -358,6 +358,31 @@ out:
 	return NULL;
 }
 
+/* Copies every string of `o` into one block owned by the video thread. */
+static int own_strings(struct video *v, const struct video_opts *o)
+{
+	const char *const src[] = { o->name, o->output, o->placeholder_image, o->hwaccel,
+				    o->hwdevice, o->frame_log };
+	const char **dst[] = { &v->o.name, &v->o.output, &v->o.placeholder_image, &v->o.hwaccel,
+			       &v->o.hwdevice, &v->o.frame_log };
+	size_t len[sizeof(src) / sizeof(src[0])], total = 0, i;
+	char *p;
+
+	for (i = 0; i < sizeof(src) / sizeof(src[0]); i++) {
+		len[i] = src[i] ? strlen(src[i]) + 1 : 1;
+		total += len[i];
+	}
+	p = v->strs = malloc(total);
+	if (!p)
+		return -ENOMEM;
+	for (i = 0; i < sizeof(src) / sizeof(src[0]); i++) {
+		memcpy(p, src[i] ? src[i] : "", len[i]);
+		*dst[i] = p;
+		p += len[i];
+	}
+	return 0;
+}
+
 int video_start(struct video *v, const struct video_opts *o, struct auq *q, struct hub *hub,
 		struct status *st, struct src *src)
 {
@@ -365,6 +390,8 @@ int video_start(struct video *v, const struct video_opts *o, struct auq *q, stru
 
 	memset(v, 0, sizeof(*v));
 	v->o = *o;
+	if (own_strings(v, o) < 0)
+		return -ENOMEM;
 	v->q = q;
 	v->hub = hub;
 	v->st = st;
@@ -373,6 +400,11 @@ int video_start(struct video *v, const struct video_opts *o, struct auq *q, stru
 	STATUS_UPDATE(st, cs->out_width = o->width; cs->out_height = o->height; cs->out_fps = o->fps;
 		snprintf(cs->out_format, sizeof(cs->out_format), "%s", outfmt_name(o->fmt)););
 	r = pthread_create(&v->thread, NULL, video_thread, v);
+	if (r) {
+		pthread_mutex_destroy(&v->src_lock);
+		free(v->strs);
+		v->strs = NULL;
+	}
 	return -r;
 }
 
@@ -388,4 +420,6 @@ void video_stop(struct video *v)
 	atomic_store(&v->stop, 1);
 	pthread_join(v->thread, NULL);
 	pthread_mutex_destroy(&v->src_lock);
+	free(v->strs);
+	v->strs = NULL;
 }

@@ -32,7 +32,9 @@ struct video_opts {
 };
 
 struct video {
-	struct video_opts o;
+	struct video_opts o;          /* its strings are the video's own copies (the config that
+				       * provided them is freed on reload) */
+	char *strs;                   /* one block holding those copies */
 	struct auq *q;
 	struct hub *hub;
 	struct status *st;
