@@ -38,6 +38,7 @@ struct vstate {
 	uint8_t *ph_bg;               /* placeholder background image, or NULL */
 	FILE *flog;
 	uint64_t cam_frames;
+	uint64_t skipped;             /* pace.n_dropped as last reported */
 	/* fps meters */
 	uint64_t win_start_us, win_in, win_out;
 	uint64_t last_watch_us;
@@ -338,6 +339,10 @@ static void *video_thread(void *arg)
 			break;
 		case PACE_WAIT:
 			break;
+		}
+		if (s.pace.n_dropped != s.skipped) {
+			s.skipped = s.pace.n_dropped;
+			STATUS_UPDATE(v->st, cs->frames_skipped = s.skipped;);
 		}
 		if (atomic_load(&v->failed))
 			break;
