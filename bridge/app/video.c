@@ -198,8 +198,9 @@ static void write_placeholder(struct vstate *s, enum cam_state state)
 	const char *text = state_text(state, s->cam_seq != 0);
 	struct frame *f;
 
-	/* Re-render only when the text changes; otherwise re-send the same card. */
-	if (!s->ph || strcmp(text, s->ph_text)) {
+	/* Re-render when the text changes, or when a camera picture was published after the card:
+	 * the hub (MJPEG, snapshots) must show what the device shows.  Otherwise re-send it. */
+	if (!s->ph || strcmp(text, s->ph_text) || s->cam_seq > s->ph->seq) {
 		f = hub_get_free(v->hub);
 		if (!f)
 			return;
