@@ -145,7 +145,7 @@ static int run(struct app *a)
 		.hwdevice = c->decode.device, .frames_limit = c->frames, .frame_log = c->frame_log,
 		.on_demand = c->wake.mode == CFG_WAKE_ON_DEMAND, .idle_seconds = c->wake.idle_seconds,
 	};
-	uint64_t wd_usec = 0, next_tick = 0;
+	uint64_t wd_usec = 0, next_tick = 0, beats_seen = 0;
 	int ready_sent = 0, rc = 0, sfd, r;
 	sigset_t mask;
 
@@ -215,7 +215,8 @@ static int run(struct app *a)
 		now = clock_mono_us();
 		if (now >= next_tick) {
 			/* The watchdog is fed from here only while the video thread makes progress. */
-			notify_status(a, wd_usec != 0 && !atomic_load(&a->video.failed));
+			notify_status(a, wd_usec != 0 && !atomic_load(&a->video.failed) &&
+				      video_progressed(&a->video, &beats_seen));
 			next_tick = now + (wd_usec ? wd_usec / 2 : 1000000);
 			if (next_tick > now + 1000000)
 				next_tick = now + 1000000;

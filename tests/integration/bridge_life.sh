@@ -87,8 +87,12 @@ if any(b[0] <= a[0] for a, b in zip(new, new[1:])): sys.exit("FAIL: camera marke
 sent_after = {int(x[0]) for x in sim if int(x[1]) >= back}
 post = [m for m, ts in new if ts > back]
 if not set(post) <= sent_after: sys.exit("FAIL: a frame after the drop-off that the camera did not send then")
-if any(b != a + 1 for a, b in zip(post, post[1:])): sys.exit("FAIL: gap in the markers after the drop-off")
-print(f"camera frames: {len(new) - len(post)} before, {len(post)} after; back {(resumed - back) / 1e6:.2f} s after the camera")
+# The output never exceeds fps in any second: when the camera's frames bunch up (its send
+# times jitter too) one of them is superseded by the next and skipped; rarely, never two in a row.
+skips = [b - a - 1 for a, b in zip(post, post[1:]) if b != a + 1]
+if any(k > 1 for k in skips) or len(skips) > max(2, len(post) // 20):
+    sys.exit(f"FAIL: gaps in the markers after the drop-off: {skips}")
+print(f"camera frames: {len(new) - len(post)} before, {len(post)} after ({len(skips)} skipped); back {(resumed - back) / 1e6:.2f} s after the camera")
 PY
 sed 's/^/   /' "$TMP/life.check"
 # The bytes: one raw frame per frame-log line, with that line's marker (placeholder = none).
