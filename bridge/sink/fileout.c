@@ -246,6 +246,13 @@ static int pipe_write(struct fileout *fo, const struct frame *f)
 	return r == -EAGAIN ? 0 : r;
 }
 
+int fileout_flush(struct fileout *fo, int wait_ms)
+{
+	if (!fo->pend_len)
+		return 0;
+	return pipe_flush_nosigpipe(fo, clock_mono_us() + (uint64_t)(wait_ms > 0 ? wait_ms : 0) * 1000u);
+}
+
 int fileout_write(struct fileout *fo, const struct frame *f)
 {
 	const uint8_t *p;
@@ -269,6 +276,7 @@ void fileout_close(struct fileout *fo)
 {
 	if (!fo)
 		return;
+	(void)fileout_flush(fo, FILEOUT_WRITE_WAIT_MS);   /* a reader should not get half a frame */
 	if (fo->own_fd && fo->fd >= 0)
 		close(fo->fd);
 	if (fo->restore_fl >= 0)

@@ -35,6 +35,9 @@ int fileout_open(struct fileout **out, const char *path, enum outfmt fmt, int wi
 /* Writes one frame (must be width×height); 0 (written, or started and finished with the next
  * call), -EAGAIN (a pipe without room: dropped) or -errno (-EPIPE: reader gone). */
 int fileout_write(struct fileout *fo, const struct frame *f);
+/* Finishes a frame cut short, waiting up to wait_ms: 0 = nothing left, -EAGAIN = some left
+ * (fileout_close tries FILEOUT_WRITE_WAIT_MS, then gives up on it), else -errno. */
+int fileout_flush(struct fileout *fo, int wait_ms);
 /* Bytes per frame in the file. */
 size_t fileout_frame_size(const struct fileout *fo);
 int fileout_fd(const struct fileout *fo);

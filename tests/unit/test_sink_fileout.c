@@ -407,6 +407,9 @@ static void test_fifo_stalled_and_slow_reader(void **state)
 			;
 		assert_int_equal(r, 0);
 		wrote++;
+		while ((r = fileout_flush(fo, 100)) == -EAGAIN && clock_mono_us() - t0 < 20000000)
+			;
+		assert_int_equal(r, 0);
 	}
 	fileout_close(fo);   /* EOF for the reader once it drained the pipe */
 	atomic_store(&rd.mode, 3);
