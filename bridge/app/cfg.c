@@ -120,8 +120,6 @@ static const struct key keys[] = {
 	  "frame rate announced and repeated at" },
 	{ "output.placeholder_image", NULL, K_STR, FLD(output.placeholder_image), 0, 0, 0, 0, NULL,
 	  NULL, 0, "FILE", "image shown while the camera is away (empty: built-in card)" },
-	{ "output.keep_open", NULL, K_BOOL, FLD(output.keep_open), 0, 0, 0, 0, NULL, NULL, 0,
-	  "BOOL", "keep the device open and streaming while the camera is away" },
 
 	{ "wake.mode", NULL, K_ENUM, FLD(wake.mode), 0, 0, 0, 0, ev_wake, NULL, 0,
 	  "auto|always|on-demand", "auto: on-demand for bc-udp/bc-p2p, else always" },
@@ -218,7 +216,6 @@ void cfg_defaults(struct cfg *c)
 	c->output.width = 1280;
 	c->output.height = 720;
 	c->output.fps = 15;
-	c->output.keep_open = 1;
 	c->wake.mode = CFG_WAKE_AUTO;
 	c->wake.idle_seconds = 30;
 	c->reconnect.backoff_min_ms = 500;
@@ -835,6 +832,12 @@ static void apply_member(struct cfg *c, struct diag *d, const config_setting_t *
 	int ki = key_index(path);
 	char m[CFG_ERR_MAX - 64];
 
+	if (ki < 0 && !strcmp(path, "output.keep_open")) {
+		/* Was documented, never read: the device always stays open.  Old files still load. */
+		warn(c, d, "%s:%d: output.keep_open is no longer used (the device always stays open, "
+		     "showing the card while the camera is away): remove it", file, line);
+		return;
+	}
 	if (ki < 0) {
 		unknown_key(d, file, line, path);
 		return;
