@@ -43,6 +43,7 @@ struct vstate {
 	FILE *flog;
 	uint64_t cam_frames;
 	uint64_t skipped;             /* pace.n_dropped as last reported */
+	int64_t prev_marker;          /* marker of the camera frame before s->cam */
 	/* fps meters */
 	uint64_t win_start_us, win_in, win_out;
 	uint64_t last_watch_us;
@@ -112,6 +113,15 @@ static void open_sink(struct vstate *s)
 	say_output(s, sink_retry_failed(&s->retry, now, r, r == -ENXIO), err);
 }
 
+/* --frame-log: one line per frame written, and per camera frame skipped by the rate cap. */
+static void frame_log(struct vstate *s, int64_t marker, uint64_t now, const char *kind)
+{
+	if (!s->flog)
+		return;
+	fprintf(s->flog, "%" PRId64 " %" PRIu64 " %s\n", marker, now, kind);
+	fflush(s->flog);
+}
+
 /* The output could not take this write: count it; say so once, and again now and then. */
 static void output_dropped(struct vstate *s, uint64_t now)
 {
@@ -153,10 +163,7 @@ static void write_out(struct vstate *s, struct frame *f, const char *kind)
 	}
 	s->win_out++;
 	STATUS_UPDATE(v->st, cs->frames_out++;);
-	if (s->flog) {
-		fprintf(s->flog, "%" PRId64 " %" PRIu64 " %s\n", f->marker, now, kind);
-		fflush(s->flog);
-	}
+	frame_log(s, f->marker, now, kind);
 	atomic_store(&v->ready, 1);
 }
 
@@ -230,6 +237,7 @@ static void handle_au(struct vstate *s, const struct au *au)
 	}
 	frame_ref(f);   /* conv_frame has read the frame marker into f->marker */
 	hub_publish(v->hub, f);
+	s->prev_marker = s->cam ? s->cam->marker : -1;
 	if (s->cam)
 		frame_unref(s->cam);
 	s->cam = f;
@@ -393,8 +401,10 @@ static void *video_thread(void *arg)
 			break;
 		}
 		if (s.pace.n_dropped != s.skipped) {
+			/* One tick per decoded frame: the one superseded is the previous one. */
 			s.skipped = s.pace.n_dropped;
 			STATUS_UPDATE(v->st, cs->frames_skipped = s.skipped;);
+			frame_log(&s, s.prev_marker, now, "skipped");
 		}
 		if (atomic_load(&v->failed))
 			break;
