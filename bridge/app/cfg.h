@@ -93,7 +93,6 @@ struct cfg {
 		int format;                     /* enum cfg_format */
 		int width, height, fps;
 		char placeholder_image[CFG_PATH_MAX + 1]; /* "" = built-in card */
-		int keep_open;
 	} output;
 	struct {
 		int mode;                       /* enum cfg_wake; never AUTO after cfg_finish */

@@ -87,8 +87,6 @@ const struct key cfg_keys[] = {
 	  .arg = "N", .help = "frame rate announced and repeated at" },
 	{ "output.placeholder_image", K_STR, FLD(output.placeholder_image), .arg = "FILE",
 	  .help = "image shown while the camera is away (empty: built-in card)" },
-	{ "output.keep_open", K_BOOL, FLD(output.keep_open), .def = "true", .arg = "BOOL",
-	  .help = "keep the device open and streaming while the camera is away" },
 
 	{ "wake.mode", K_ENUM, FLD(wake.mode), .ev = ev_wake, .def = "auto",
 	  .arg = "auto|always|on-demand", .help = "auto: on-demand for bc-udp/bc-p2p, else always" },

@@ -155,6 +155,12 @@ static void apply_member(struct cfg *c, struct diag *d, const config_setting_t *
 	int ki = cfg_key_index(path);
 	char m[CFG_ERR_MAX - 64];
 
+	if (ki < 0 && !strcmp(path, "output.keep_open")) {
+		/* Was documented, never read: the device always stays open.  Old files still load. */
+		cfg_warn(c, d, "%s:%d: output.keep_open is no longer used (the device always stays "
+			 "open, showing the card while the camera is away): remove it", file, line);
+		return;
+	}
 	if (ki < 0) {
 		unknown_key(d, file, line, path);
 		return;

@@ -119,6 +119,9 @@ static void reload(struct app *a)
 	log_info("reload: changed %s", changed);
 	if (strstr(changed, "output."))
 		log_warn("reload: output settings take effect at the next restart");
+	/* Nothing may point into the old config past here: the video thread and the HTTP server
+	 * copied what they keep, and run() re-reads a->cfg. */
+	explicit_bzero(a->cfg, sizeof(*a->cfg));
 	free(a->cfg);
 	a->cfg = next;
 	video_set_source(&a->video, NULL);
@@ -142,7 +145,7 @@ static int run(struct app *a)
 		.hwdevice = c->decode.device, .frames_limit = c->frames, .frame_log = c->frame_log,
 		.on_demand = c->wake.mode == CFG_WAKE_ON_DEMAND, .idle_seconds = c->wake.idle_seconds,
 	};
-	uint64_t wd_usec = 0, next_tick = 0;
+	uint64_t wd_usec = 0, next_tick = 0, beats_seen = 0;
 	int ready_sent = 0, rc = 0, sfd, r;
 	sigset_t mask;
 
@@ -197,7 +200,7 @@ static int run(struct app *a)
 			}
 		}
 		if (atomic_load(&a->video.done)) {
-			log_info("wrote %" PRIu64 " frames, exiting", c->frames);
+			log_info("wrote %" PRIu64 " frames, exiting", a->cfg->frames);
 			break;
 		}
 		if (atomic_load(&a->video.failed)) {
@@ -212,7 +215,8 @@ static int run(struct app *a)
 		now = clock_mono_us();
 		if (now >= next_tick) {
 			/* The watchdog is fed from here only while the video thread makes progress. */
-			notify_status(a, wd_usec != 0 && !atomic_load(&a->video.failed));
+			notify_status(a, wd_usec != 0 && !atomic_load(&a->video.failed) &&
+				      video_progressed(&a->video, &beats_seen));
 			next_tick = now + (wd_usec ? wd_usec / 2 : 1000000);
 			if (next_tick > now + 1000000)
 				next_tick = now + 1000000;

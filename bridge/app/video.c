@@ -11,6 +11,8 @@
 #include "media/placeholder.h"
 #include "hub/hub.h"
 #include "sink/pace.h"
+#include "sink/fileout.h"
+#include "sink/retry.h"
 #include "sink/sink.h"
 #include "hub/status.h"
 #include "source/auq.h"
@@ -20,13 +22,15 @@
 
 #define VIDEO_MAX_WAIT_MS   100     /* re-check stop, viewers and sink at least this often */
 #define VIDEO_STALE_MS      3000    /* a live camera silent this long shows the card */
-#define VIDEO_SINK_RETRY_MS 10000   /* look for the loopback device again */
 #define FPS_WINDOW_US       2000000
 
 struct vstate {
 	struct video *v;
 	struct sink *sink;
-	uint64_t sink_retry_us;
+	struct sink_retry retry;
+	int sink_said;                /* the "writing … to" line was logged */
+	uint64_t out_dropped;         /* writes the output could not take */
+	uint64_t drop_remind_us;      /* when to mention them again; 0 = not dropping */
 	struct dec *dec;
 	enum dec_codec codec;
 	int dec_failed;               /* last shown: the codec cannot be decoded */
@@ -40,11 +44,14 @@ struct vstate {
 	uint8_t *ph_bg;               /* placeholder background image, or NULL */
 	FILE *flog;
 	uint64_t cam_frames;
+	uint64_t skipped;             /* pace.n_dropped as last reported */
+	int64_t prev_marker;          /* marker of the camera frame before s->cam */
 	/* fps meters */
 	uint64_t win_start_us, win_in, win_out;
 	uint64_t last_watch_us;
 	int wanted;
 	int said_no_usage;
+	int file_output;              /* the output is a file or FIFO (somebody always watches) */
 };
 
 static const char *state_text(enum cam_state s, int have_frames)
@@ -59,28 +66,74 @@ static const char *state_text(enum cam_state s, int have_frames)
 	return "offline";
 }
 
+/* One line per change of the output's state, and a reminder while it keeps failing. */
+static void say_output(struct vstate *s, enum sink_retry_say say, const char *what)
+{
+	struct video *v = s->v;
+	uint64_t secs = (clock_mono_us() - s->retry.since_us) / 1000000u;
+
+	switch (say) {
+	case SINK_SAY_FAILING:
+		log_warn("output %s: %s; running without it (HTTP only), retrying in the background",
+			 v->o.output, what);
+		break;
+	case SINK_SAY_STILL:
+		log_warn("output %s still failing after %" PRIu64 " s (%" PRIu64 " attempts): %s",
+			 v->o.output, secs, s->retry.attempts, what);
+		break;
+	case SINK_SAY_RECOVERED:
+		log_notice("output %s works again after %" PRIu64 " s", v->o.output, secs);
+		break;
+	case SINK_SAY_NOTHING:
+		break;
+	}
+}
+
 static void open_sink(struct vstate *s)
 {
 	struct video *v = s->v;
 	struct sink_cfg sc = {
 		.fmt = v->o.fmt, .width = v->o.width, .height = v->o.height, .fps = v->o.fps,
+		/* Reopening after a failure goes on where the file stopped. */
+		.file_flags = s->sink_said ? FILEOUT_APPEND : 0,
 	};
+	uint64_t now = clock_mono_us();
 	char err[256];
 	int r;
 
-	if (!v->o.output[0] || s->sink)
+	if (!v->o.output[0] || s->sink || !sink_retry_due(&s->retry, now))
 		return;
 	r = sink_open(&s->sink, v->o.output, &sc, err, sizeof(err));
 	if (r == 0) {
-		log_info("writing %dx%d %s at %d fps to %s", v->o.width, v->o.height,
-			 outfmt_name(v->o.fmt), v->o.fps, v->o.output);
+		if (!s->sink_said)
+			log_info("writing %dx%d %s at %d fps to %s", v->o.width, v->o.height,
+				 outfmt_name(v->o.fmt), v->o.fps, v->o.output);
+		s->sink_said = 1;
 		return;
 	}
-	/* No loopback device: keep serving HTTP and look again now and then.  Say it once. */
-	if (!s->sink_retry_us)
-		log_warn("no video output: %s; running without it (HTTP only) and retrying every %d s",
-			 err, VIDEO_SINK_RETRY_MS / 1000);
-	s->sink_retry_us = clock_mono_us() + VIDEO_SINK_RETRY_MS * 1000ull;
+	/* No loopback device, no reader on the FIFO, …: keep serving HTTP and try again later. */
+	say_output(s, sink_retry_failed(&s->retry, now, r, r == -ENXIO), err);
+}
+
+/* --frame-log: one line per frame written, and per camera frame skipped by the rate cap. */
+static void frame_log(struct vstate *s, int64_t marker, uint64_t now, const char *kind)
+{
+	if (!s->flog)
+		return;
+	fprintf(s->flog, "%" PRId64 " %" PRIu64 " %s\n", marker, now, kind);
+	fflush(s->flog);
+}
+
+/* The output could not take this write: count it; say so once, and again now and then. */
+static void output_dropped(struct vstate *s, uint64_t now)
+{
+	s->out_dropped++;
+	STATUS_UPDATE(s->v->st, cs->frames_out_dropped = s->out_dropped;);
+	if (now < s->drop_remind_us)
+		return;
+	log_warn("output %s does not keep up (reader too slow): %" PRIu64 " frames dropped so far",
+		 s->v->o.output, s->out_dropped);
+	s->drop_remind_us = now + SINK_RETRY_REMIND_MS * 1000ull;
 }
 
 static void write_out(struct vstate *s, struct frame *f, const char *kind)
@@ -91,25 +144,28 @@ static void write_out(struct vstate *s, struct frame *f, const char *kind)
 
 	if (s->sink) {
 		r = sink_write(s->sink, f);
+		if (r == -EAGAIN) {
+			output_dropped(s, now);
+			return;
+		}
 		if (r < 0) {
-			log_err("writing to %s failed: %s; reopening", v->o.output, strerror(-r));
+			int fifo_gone = r == -EPIPE && sink_kind(s->sink) == SINK_FILE;
+
 			sink_close(s->sink);
 			s->sink = NULL;
-			s->sink_retry_us = 0;
-			if (r == -EPIPE && sink_kind_of(v->o.output, NULL) == SINK_FILE) {
+			if (fifo_gone) {
+				log_err("writing to %s failed: the reader left", v->o.output);
 				atomic_store(&v->failed, 1);   /* the reader of the FIFO left */
 				return;
 			}
-			open_sink(s);
+			say_output(s, sink_retry_failed(&s->retry, now, r, 0), strerror(-r));
 			return;
 		}
+		say_output(s, sink_retry_ok(&s->retry, now), "");
 	}
 	s->win_out++;
 	STATUS_UPDATE(v->st, cs->frames_out++;);
-	if (s->flog) {
-		fprintf(s->flog, "%" PRId64 " %" PRIu64 " %s\n", f->marker, now, kind);
-		fflush(s->flog);
-	}
+	frame_log(s, f->marker, now, kind);
 	atomic_store(&v->ready, 1);
 }
 
@@ -186,6 +242,7 @@ static void handle_au(struct vstate *s, const struct au *au)
 	}
 	frame_ref(f);   /* conv_frame has read the frame marker into f->marker */
 	hub_publish(v->hub, f);
+	s->prev_marker = s->cam ? s->cam->marker : -1;
 	if (s->cam)
 		frame_unref(s->cam);
 	s->cam = f;
@@ -202,8 +259,9 @@ static void write_placeholder(struct vstate *s, enum cam_state state)
 	const char *text = state_text(state, s->cam_seq != 0);
 	struct frame *f;
 
-	/* Re-render only when the text changes; otherwise re-send the same card. */
-	if (!s->ph || strcmp(text, s->ph_text)) {
+	/* Re-render when the text changes, or when a camera picture was published after the card:
+	 * the hub (MJPEG, snapshots) must show what the device shows.  Otherwise re-send it. */
+	if (!s->ph || strcmp(text, s->ph_text) || s->cam_seq > s->ph->seq) {
 		f = hub_get_free(v->hub);
 		if (!f)
 			return;
@@ -232,7 +290,7 @@ static void update_wanted(struct vstate *s, uint64_t now)
 	STATUS_UPDATE(v->st, cs->v4l2_clients = consumers;);
 	if (!v->o.on_demand) {
 		watching = 1;
-	} else if (v->o.frames_limit || (v->o.output[0] && sink_kind_of(v->o.output, NULL) == SINK_FILE)) {
+	} else if (v->o.frames_limit || s->file_output) {
 		watching = 1;
 	} else if (s->sink && consumers < 0) {
 		if (!s->said_no_usage) {
@@ -289,6 +347,8 @@ static void *video_thread(void *arg)
 
 	pthread_setname_np(pthread_self(), "video");
 	pace_init(&s.pace, &pc);
+	sink_retry_init(&s.retry);
+	s.file_output = v->o.output[0] && sink_kind_of(v->o.output, NULL) == SINK_FILE;
 	if (conv_new(CONV_TO_LIMITED, &s.conv) < 0) {
 		atomic_store(&v->failed, 1);
 		return NULL;
@@ -311,6 +371,7 @@ static void *video_thread(void *arg)
 		uint64_t now = clock_mono_us();
 		int live, timeout;
 
+		atomic_fetch_add(&v->beats, 1);
 		status_snapshot(v->st, &snap);
 		live = snap.state == CAM_STREAMING && s.cam_seq != 0;
 		timeout = pace_timeout_ms(&s.pace, now, live);
@@ -325,7 +386,7 @@ static void *video_thread(void *arg)
 			live = snap.state == CAM_STREAMING && s.cam_seq != 0;
 		}
 		now = clock_mono_us();
-		if (!s.sink && s.sink_retry_us && now >= s.sink_retry_us)
+		if (!s.sink)
 			open_sink(&s);
 		switch (pace_tick(&s.pace, now, s.cam_seq, live)) {
 		case PACE_NEW:
@@ -343,6 +404,12 @@ static void *video_thread(void *arg)
 			break;
 		case PACE_WAIT:
 			break;
+		}
+		if (s.pace.n_dropped != s.skipped) {
+			/* One tick per decoded frame: the one superseded is the previous one. */
+			s.skipped = s.pace.n_dropped;
+			STATUS_UPDATE(v->st, cs->frames_skipped = s.skipped;);
+			frame_log(&s, s.prev_marker, now, "skipped");
 		}
 		if (atomic_load(&v->failed))
 			break;
@@ -363,6 +430,31 @@ out:
 	return NULL;
 }
 
+/* Copies every string of `o` into one block owned by the video thread. */
+static int own_strings(struct video *v, const struct video_opts *o)
+{
+	const char *const src[] = { o->name, o->output, o->placeholder_image, o->hwaccel,
+				    o->hwdevice, o->frame_log };
+	const char **dst[] = { &v->o.name, &v->o.output, &v->o.placeholder_image, &v->o.hwaccel,
+			       &v->o.hwdevice, &v->o.frame_log };
+	size_t len[sizeof(src) / sizeof(src[0])], total = 0, i;
+	char *p;
+
+	for (i = 0; i < sizeof(src) / sizeof(src[0]); i++) {
+		len[i] = src[i] ? strlen(src[i]) + 1 : 1;
+		total += len[i];
+	}
+	p = v->strs = malloc(total);
+	if (!p)
+		return -ENOMEM;
+	for (i = 0; i < sizeof(src) / sizeof(src[0]); i++) {
+		memcpy(p, src[i] ? src[i] : "", len[i]);
+		*dst[i] = p;
+		p += len[i];
+	}
+	return 0;
+}
+
 int video_start(struct video *v, const struct video_opts *o, struct auq *q, struct hub *hub,
 		struct status *st, struct src *src)
 {
@@ -370,6 +462,8 @@ int video_start(struct video *v, const struct video_opts *o, struct auq *q, stru
 
 	memset(v, 0, sizeof(*v));
 	v->o = *o;
+	if (own_strings(v, o) < 0)
+		return -ENOMEM;
 	v->q = q;
 	v->hub = hub;
 	v->st = st;
@@ -378,6 +472,11 @@ int video_start(struct video *v, const struct video_opts *o, struct auq *q, stru
 	STATUS_UPDATE(st, cs->out_width = o->width; cs->out_height = o->height; cs->out_fps = o->fps;
 		snprintf(cs->out_format, sizeof(cs->out_format), "%s", outfmt_name(o->fmt)););
 	r = pthread_create(&v->thread, NULL, video_thread, v);
+	if (r) {
+		pthread_mutex_destroy(&v->src_lock);
+		free(v->strs);
+		v->strs = NULL;
+	}
 	return -r;
 }
 
@@ -388,9 +487,21 @@ void video_set_source(struct video *v, struct src *src)
 	pthread_mutex_unlock(&v->src_lock);
 }
 
+int video_progressed(struct video *v, uint64_t *seen)
+{
+	uint64_t b = atomic_load(&v->beats);
+
+	if (b == *seen)
+		return 0;
+	*seen = b;
+	return 1;
+}
+
 void video_stop(struct video *v)
 {
 	atomic_store(&v->stop, 1);
 	pthread_join(v->thread, NULL);
 	pthread_mutex_destroy(&v->src_lock);
+	free(v->strs);
+	v->strs = NULL;
 }

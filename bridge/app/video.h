@@ -32,7 +32,9 @@ struct video_opts {
 };
 
 struct video {
-	struct video_opts o;
+	struct video_opts o;          /* its strings are the video's own copies (the config that
+				       * provided them is freed on reload) */
+	char *strs;                   /* one block holding those copies */
 	struct auq *q;
 	struct hub *hub;
 	struct status *st;
@@ -43,6 +45,7 @@ struct video {
 	atomic_int ready;             /* first frame written (READY=1) */
 	atomic_int done;              /* frames_limit reached */
 	atomic_int failed;            /* fatal error (sink lost for good) */
+	atomic_uint_fast64_t beats;   /* turns of the frame loop (≥ 10 a second while it runs) */
 };
 
 int video_start(struct video *v, const struct video_opts *o, struct auq *q, struct hub *hub,
@@ -50,5 +53,8 @@ int video_start(struct video *v, const struct video_opts *o, struct auq *q, stru
 /* Swaps the source (config reload); the old one must be stopped by the caller. */
 void video_set_source(struct video *v, struct src *src);
 void video_stop(struct video *v);
+/* 1 when the frame loop went round since the last call that returned 1 (*seen keeps the count):
+ * the watchdog is fed only then, so a loop stuck in a write or a driver stops the pings. */
+int video_progressed(struct video *v, uint64_t *seen);
 
 #endif

@@ -64,9 +64,11 @@ void http_status_json(struct sbuf *b, const struct http_text_ctx *c)
 		sbuf_add(b, "null", 4);
 	sbuf_add(b, "},\"bitrate_bps\":", 16);
 	num(b, s->bitrate_bps);
-	sbuf_printf(b, ",\"frames\":{\"in\":%llu,\"decoded\":%llu,\"dropped\":%llu,\"out\":%llu}",
+	sbuf_printf(b, ",\"frames\":{\"in\":%llu,\"decoded\":%llu,\"dropped\":%llu,\"out\":%llu"
+		    ",\"skipped\":%llu,\"out_dropped\":%llu}",
 		    (unsigned long long)s->frames_in, (unsigned long long)s->frames_decoded,
-		    (unsigned long long)s->frames_dropped, (unsigned long long)s->frames_out);
+		    (unsigned long long)s->frames_dropped, (unsigned long long)s->frames_out,
+		    (unsigned long long)s->frames_skipped, (unsigned long long)s->frames_out_dropped);
 	sbuf_printf(b, ",\"bytes_in\":%llu,\"packets_lost\":%llu,\"packets_retransmitted\":%llu"
 		    ",\"reconnects\":%llu,\"motion_events\":%llu",
 		    (unsigned long long)s->bytes_in, (unsigned long long)s->packets_lost,
@@ -163,6 +165,11 @@ void http_metrics_text(struct sbuf *b, const struct http_text_ctx *c)
 	counter(b, c, "frames_dropped_total",
 		"Pictures not shown (loss, waiting for a keyframe, decode errors).", s->frames_dropped);
 	counter(b, c, "frames_out_total", "Pictures written to the outputs.", s->frames_out);
+	counter(b, c, "frames_skipped_total",
+		"Pictures superseded by a newer one before the output rate allowed them.",
+		s->frames_skipped);
+	counter(b, c, "frames_out_dropped_total", "Writes the output could not take.",
+		s->frames_out_dropped);
 	counter(b, c, "bytes_in_total", "Compressed video bytes received.", s->bytes_in);
 	counter(b, c, "packets_lost_total", "Transport packets lost.", s->packets_lost);
 	counter(b, c, "packets_retransmitted_total", "Transport packets retransmitted.",

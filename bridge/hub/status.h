@@ -41,6 +41,9 @@ struct cam_status {
 	uint64_t frames_decoded;
 	uint64_t frames_dropped;   /* not shown: loss, waiting for I-frame, decode errors */
 	uint64_t frames_out;       /* writes to the output (camera frames, repeats, placeholders) */
+	uint64_t frames_skipped;   /* decoded but superseded by a newer picture before the output
+				    * rate (fps) allowed a write: the camera is faster than fps */
+	uint64_t frames_out_dropped; /* writes the output could not take (FIFO reader too slow) */
 	uint64_t bytes_in;
 	uint64_t packets_lost;
 	uint64_t packets_retransmitted;

@@ -23,7 +23,7 @@ struct sink_cfg {
 	int width, height;     /* even */
 	int fps;
 	int full_range;        /* V4L2 only: announce full-range YUV */
-	int file_flags;        /* fileout flags (FILEOUT_NOWAIT, FILEOUT_APPEND) */
+	int file_flags;        /* fileout flags (FILEOUT_APPEND) */
 };
 
 /* Which sink `spec` selects, and the path inside it (points into spec; path may be NULL). */

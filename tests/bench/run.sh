@@ -82,7 +82,7 @@ first_new, writes = {}, 0
 for l in open(flog):
     m, ts, kind = l.split()
     m, ts = int(m), int(ts)
-    if t0 <= ts < t1: writes += 1
+    if t0 <= ts < t1 and kind != 'skipped': writes += 1
     if kind == 'new' and m not in first_new: first_new[m] = ts
 lat = sorted((first_new[c] - t) / 1000 for c, t in sent.items() if c in first_new)
 if len(lat) < 10: sys.exit(f"{size}: only {len(lat)} frames matched")

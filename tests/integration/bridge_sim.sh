@@ -27,10 +27,7 @@ run_case() {
 	fi
 	kill $spid 2>/dev/null; wait $spid 2>/dev/null
 	grep -q "$PW" "$TMP/$label.err" && fail "$label: the password appears in the bridge's log"
-	grep ' new$' "$log" | awk '{print $1}' >"$TMP/$label.new"
-	n=$(consecutive "$TMP/$label.new") || fail "$label: frame log: $n"
-	markers_of "$out" "$size" i420 | grep -v '^-1$' | uniq >"$TMP/$label.out"
-	n=$(consecutive "$TMP/$label.out") || fail "$label: output markers: $n"
+	n=$(camera_frames "$log" "$out" "$size") || fail "$label: $n"
 	[ "$n" -ge 45 ] || fail "$label: only $n distinct camera frames in the output"
 	ok "$label: $n frames, markers in order, no gaps"
 }

@@ -84,6 +84,22 @@ for n in range(len(data) // fsz):
 PY
 }
 
+# camera_frames FLOG OUT WxH: checks the bridge's camera frames and prints how many it wrote.
+#  - the frame log's camera frames (written "new", or "skipped" by the --fps cap when a newer
+#    one came first) are consecutive: nothing lost between camera and bridge, in order;
+#  - the raw output file's camera frames (placeholders left out, repeats folded) are exactly the
+#    frame log's "new" ones, in order.
+camera_frames() {
+	local n
+	grep -E ' (new|skipped)$' "$1" | awk '{print $1}' >"$1.cam"
+	n=$(consecutive "$1.cam") || { echo "frame log: $n"; return 1; }
+	grep ' new$' "$1" | awk '{print $1}' >"$1.new"
+	markers_of "$2" "$3" i420 | grep -v '^-1$' | uniq >"$1.out"
+	cmp -s "$1.new" "$1.out" || { echo "output markers differ from the frame log's new frames:" \
+		"$(diff "$1.new" "$1.out" | head -n 4 | tr '\n' ' ')"; return 1; }
+	wc -l <"$1.new"
+}
+
 # consecutive FILE: the lines (integers) increase by exactly 1 — no gaps, no repeats, in order.
 # Prints how many; fails with the first offending pair.
 consecutive() {

@@ -58,11 +58,7 @@ run_case() {
 		{ cat "$TMP/$label.err"; fail "$label: bridge did not connect via $via"; }
 	grep -q "C2R_CFM sid [0-9]* conn $( [ "$via" = relay ] && echo relay || echo local)" \
 		"$TMP/$label.p2p.err" || fail "$label: no C2R_CFM reached the register server"
-	grep ' new$' "$log" | awk '{print $1}' >"$TMP/$label.new"
-	n=$(consecutive "$TMP/$label.new") || fail "$label: frame log: $n"
-	[ "$n" -ge 40 ] || fail "$label: only $n new frames in the frame log"
-	markers_of "$out" 640x360 i420 | grep -v '^-1$' | uniq >"$TMP/$label.out"
-	n=$(consecutive "$TMP/$label.out") || fail "$label: output markers: $n"
+	n=$(camera_frames "$log" "$out" 640x360) || fail "$label: $n"
 	[ "$n" -ge 40 ] || fail "$label: only $n distinct camera frames in the output"
 	ok "$label: via $via, $n frames, markers in order, no gaps"
 }

@@ -37,7 +37,6 @@ static void test_defaults(void **state)
 	assert_int_equal(c.output.width, 1280);
 	assert_int_equal(c.output.height, 720);
 	assert_int_equal(c.output.fps, 15);
-	assert_int_equal(c.output.keep_open, 1);
 	assert_int_equal(c.wake.mode, CFG_WAKE_AUTO);
 	assert_string_equal(c.decode.hwaccel, "auto");
 	assert_string_equal(c.http.listen, "127.0.0.1:8080");
@@ -123,7 +122,7 @@ static void test_example_documents_every_key(void **state)
 		if (!config_lookup(&lc, path))
 			fail_msg("%s is not in %s", path, EXAMPLE);
 	}
-	assert_true(nkeys >= 40);
+	assert_true(nkeys >= 39);
 	config_destroy(&lc);
 	free(d1);
 	free(d2);
@@ -428,7 +427,7 @@ static void test_cli_overrides_file(void **state)
 
 	r = FROM_ARGS(&c, &e, "-c", p, "--fps", "25", "--size", "640x480", "--format=nv12",
 		      "--http", "[::]:8081", "--output", "/tmp/frames.raw", "--name", "front",
-		      "--hwaccel", "none", "--output.keep_open=false", "-v", "-v",
+		      "--hwaccel", "none", "-v", "-v",
 		      "--camera.discovery_ports=2015", "--camera.p2p_servers", "a.example,b:1",
 		      "--frames", "3", "--frame-log", "/tmp/fl.txt", "--source",
 		      "bc-udp://u@10.0.0.9/sub?uid=XYZ&iface=eth1", "--wake.mode", "on-demand");
@@ -438,7 +437,6 @@ static void test_cli_overrides_file(void **state)
 	assert_int_equal(c.output.width, 640);
 	assert_int_equal(c.output.height, 480);
 	assert_int_equal(c.output.format, CFG_FMT_NV12);
-	assert_int_equal(c.output.keep_open, 0);
 	assert_string_equal(c.output.device, "/tmp/frames.raw");
 	assert_string_equal(c.name, "front");
 	assert_string_equal(c.decode.hwaccel, "none");
@@ -547,6 +545,24 @@ static void test_check_args(void **state)
 	free(buf);
 }
 
+/* output.keep_open was documented but never read: it is gone from the options, and a file
+ * that still sets it (copied from the old example) loads with a warning naming the line. */
+static void test_keep_open_removed(void **state)
+{
+	char *p = tu_tmp_file("camera = { source = \"rtsp://cam/x\"; };\n"
+			      "output = { device = \"/d\";\n\tkeep_open = true; };\n", 0600);
+	struct cfg c;
+	struct cfg_err e;
+
+	(void)state;
+	assert_int_equal(cfg_load(p, &c, &e), 0);
+	assert_int_equal(c.n_warnings, 1);
+	tu_assert_contains(c.warnings[0], ":3: output.keep_open is no longer used");
+	assert_true(FROM_ARGS(&c, &e, "--source", "rtsp://c", "--output", "/d",
+			      "--output.keep_open=false") < 0);
+	tu_assert_contains(e.msg, "output.keep_open");
+}
+
 static void test_reload(void **state)
 {
 	char *p = tu_tmp_file(tu_cfg_minimal, 0600);
@@ -594,6 +610,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cli_overrides_file, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_numbers_bounded, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_check_args, tu_cfg_setup, tu_cfg_teardown),
+		cmocka_unit_test_setup_teardown(test_keep_open_removed, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_reload, tu_cfg_setup, tu_cfg_teardown),
 	};
 

@@ -13,6 +13,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <ftw.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "sink/fileout.h"
@@ -20,6 +23,7 @@
 #include "sink/outfmt.h"
 #include "sink/sink.h"
 #include "testutil.h"
+#include "util/clock.h"
 
 /* 4x4 I420: Y = 10..25 row-major, U = 100..103, V = 200..203 (2x2 each). */
 static uint8_t pattern[24];
@@ -165,8 +169,10 @@ static void test_fifo_no_reader(void **state)
 	const char *path = tmp("fifo1");
 
 	assert_int_equal(mkfifo(path, 0600), 0);
-	assert_int_equal(fileout_open(&fo, path, OUTFMT_I420, 4, 4, FILEOUT_NOWAIT, err,
+	alarm(20);   /* an open that waits for a reader would hang the test: fail it instead */
+	assert_int_equal(fileout_open(&fo, path, OUTFMT_I420, 4, 4, 0, err,
 				      sizeof(err)), -ENXIO);
+	alarm(0);
 	assert_non_null(strstr(err, "no reader"));
 }
 
@@ -183,7 +189,7 @@ static void test_fifo_reader_gone_epipe(void **state)
 	assert_int_equal(mkfifo(path, 0600), 0);
 	rd = open(path, O_RDONLY | O_NONBLOCK);
 	assert_true(rd >= 0);
-	assert_int_equal(fileout_open(&fo, path, OUTFMT_I420, 4, 4, FILEOUT_NOWAIT, NULL, 0), 0);
+	assert_int_equal(fileout_open(&fo, path, OUTFMT_I420, 4, 4, 0, NULL, 0), 0);
 	assert_true(fileout_is_fifo(fo));
 	assert_int_equal(fileout_write(fo, &f), 0);
 	assert_int_equal(read(rd, got, sizeof(got)), 24);
@@ -310,6 +316,123 @@ static void test_sink_file(void **state)
 	free(got);
 }
 
+/* ---- a FIFO whose reader stalls or reads slowly: never blocks, never cuts a frame ------- */
+
+#define BIG_W 1280
+#define BIG_H 720                       /* 1.4 MB a frame: larger than any pipe buffer */
+#define BIG_SZ ((size_t)BIG_W * BIG_H * 3 / 2)
+#define BIG_FRAMES 24
+
+struct slow_reader {
+	int fd;
+	atomic_int mode;                    /* 0 = stalled, 1 = slow, 2 = fast, 3 = done */
+	uint8_t *got;
+	size_t len, cap;
+};
+
+static void *slow_reader_main(void *arg)
+{
+	struct slow_reader *r = arg;
+
+	for (;;) {
+		int m = atomic_load(&r->mode);
+		ssize_t n;
+
+		if (m == 0) {
+			usleep(1000);
+			continue;
+		}
+		n = read(r->fd, r->got + r->len, m == 1 ? 32768 : r->cap - r->len);
+		if (n > 0)
+			r->len += (size_t)n;
+		else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			break;
+		else if (m == 3)
+			break;
+		if (r->len == r->cap)
+			break;
+		usleep(m == 1 ? 5000 : 200);
+	}
+	return NULL;
+}
+
+static void test_fifo_stalled_and_slow_reader(void **state)
+{
+	struct slow_reader rd = { .cap = BIG_SZ * BIG_FRAMES };
+	struct fileout *fo;
+	struct frame f = { .width = BIG_W, .height = BIG_H, .size = BIG_SZ, .marker = -1 };
+	const char *path = tmp("fifo-slow");
+	pthread_t th;
+	int wrote = 0, dropped = 0, partial_seen = 0;
+
+	alarm(60);   /* a write that blocks would hang the test: fail it instead */
+	assert_int_equal(mkfifo(path, 0600), 0);
+	rd.fd = open(path, O_RDONLY | O_NONBLOCK);
+	assert_true(rd.fd >= 0);
+	rd.got = malloc(rd.cap);
+	f.data = malloc(BIG_SZ);
+	assert_non_null(rd.got);
+	assert_non_null(f.data);
+	assert_int_equal(fileout_open(&fo, path, OUTFMT_I420, BIG_W, BIG_H, 0, NULL, 0), 0);
+	assert_int_equal(pthread_create(&th, NULL, slow_reader_main, &rd), 0);
+
+	for (int i = 0; i < 3 * BIG_FRAMES && wrote < BIG_FRAMES - 1; i++) {
+		uint64_t t0 = clock_mono_us();
+		int r;
+
+		if (i == BIG_FRAMES / 2)
+			atomic_store(&rd.mode, 1);   /* stalled at first, then slow */
+		memset(f.data, wrote + 1, BIG_SZ);   /* frame k is all k: cuts would show */
+		r = fileout_write(fo, &f);
+		/* Never stuck: the frame loop keeps its rate and sees SIGTERM. */
+		assert_true(clock_mono_us() - t0 < 500000);
+		assert_true(r == 0 || r == -EAGAIN);
+		if (r == 0)
+			wrote++;
+		else
+			dropped++;
+		partial_seen |= r == 0 && atomic_load(&rd.mode) == 1;
+		usleep(20000);
+	}
+	assert_true(dropped > 0);        /* the stalled reader cost frames, not a hang */
+	assert_true(partial_seen);
+	/* Finish: the last frame cut short goes out whole before anything else. */
+	{
+		int r;
+		uint64_t t0 = clock_mono_us();
+
+		atomic_store(&rd.mode, 2);
+		memset(f.data, wrote + 1, BIG_SZ);
+		while ((r = fileout_write(fo, &f)) == -EAGAIN && clock_mono_us() - t0 < 20000000)
+			;
+		assert_int_equal(r, 0);
+		wrote++;
+		while ((r = fileout_flush(fo, 100)) == -EAGAIN && clock_mono_us() - t0 < 20000000)
+			;
+		assert_int_equal(r, 0);
+	}
+	fileout_close(fo);   /* EOF for the reader once it drained the pipe */
+	atomic_store(&rd.mode, 3);
+	pthread_join(th, NULL);
+	close(rd.fd);
+	alarm(0);
+
+	/* Whole frames only, in order, each one value from start to end. */
+	assert_int_equal(rd.len % BIG_SZ, 0);
+	assert_true(rd.len / BIG_SZ >= 2);
+	for (size_t k = 0, last = 0; k < rd.len / BIG_SZ; k++) {
+		const uint8_t *fr = rd.got + k * BIG_SZ;
+
+		assert_true(fr[0] > last);
+		last = fr[0];
+		for (size_t j = 1; j < BIG_SZ; j++)
+			if (fr[j] != fr[0])
+				fail_msg("frame %zu byte %zu: %u, expected %u", k, j, fr[j], fr[0]);
+	}
+	free(rd.got);
+	free(f.data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -320,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_fifo_no_reader),
 		cmocka_unit_test(test_fifo_reader_gone_epipe),
+		cmocka_unit_test(test_fifo_stalled_and_slow_reader),
 		cmocka_unit_test(test_pack_strides),
 		cmocka_unit_test(test_range_maps),
 		cmocka_unit_test(test_parse_names),
