@@ -276,19 +276,36 @@ static int pump(struct bcsess *s, uint64_t until_us)
 
 /* ---- messages ----------------------------------------------------------------------- */
 
-static void on_media(struct bcsess *s, const uint8_t *p, size_t len)
+/* Media packets of the running stream.  0, or -EPROTO when the camera announces a picture
+ * no camera has or sends nothing but garbage: the session is reset (s->err says why). */
+static int on_media(struct bcsess *s, const uint8_t *p, size_t len)
 {
 	struct bcmedia_pkt pkt;
 	int r;
 
 	if (bcmedia_parser_feed(&s->media, p, len) < 0) {
 		bcmedia_parser_reset(&s->media);
-		return;
+		return 0;
 	}
 	while ((r = bcmedia_parser_next(&s->media, &pkt)) != 0) {
-		if (r < 0)
-			continue;   /* garbage skipped up to the next magic */
+		if (r < 0) {
+			/* garbage skipped up to the next magic: a few happen, a stream of them is
+			 * a broken or hostile camera */
+			if (++s->media_errors >= BCSESS_MAX_MEDIA_ERRORS) {
+				snprintf(s->err, sizeof(s->err), "camera media stream is garbage (%u bad "
+					 "packets in a row, last: %.80s)", s->media_errors, s->media.err.msg);
+				return -EPROTO;
+			}
+			continue;
+		}
+		s->media_errors = 0;
 		if (pkt.kind == BCMEDIA_INFO_V1 || pkt.kind == BCMEDIA_INFO_V2) {
+			if (!pkt.info.width || !pkt.info.height || pkt.info.width > BCSESS_MAX_DIM ||
+			    pkt.info.height > BCSESS_MAX_DIM) {
+				snprintf(s->err, sizeof(s->err), "camera announced a %ux%u stream (limit %u)",
+					 pkt.info.width, pkt.info.height, BCSESS_MAX_DIM);
+				return -EPROTO;
+			}
 			s->info_width = (int)pkt.info.width;
 			s->info_height = (int)pkt.info.height;
 			s->info_fps = pkt.info.fps;
@@ -298,6 +315,7 @@ static void on_media(struct bcsess *s, const uint8_t *p, size_t len)
 		if (s->cb.frame)
 			s->cb.frame(s->cb.opaque, &pkt);
 	}
+	return 0;
 }
 
 /* Messages nobody waits for: keep-alives, events, media. */
@@ -336,7 +354,7 @@ static int handle_async(struct bcsess *s, const struct bc_msg *m)
 		return 0;
 	case BC_MSG_VIDEO:
 		if (s->video_on && m->hdr.msg_num == s->video_num && m->payload_is_binary)
-			on_media(s, m->payload, m->payload_len);
+			return on_media(s, m->payload, m->payload_len);
 		return 0;
 	default:
 		return 0;   /* anything else is decoded and ignored: it never breaks the session */
@@ -467,7 +485,7 @@ static int take_video(struct bcsess *s, const struct bc_msg *m, void *ctx)
 	s->video_on = 1;
 	bcmedia_parser_reset(&s->media);
 	if (m->payload_is_binary && m->payload_len)
-		on_media(s, m->payload, m->payload_len);
+		return on_media(s, m->payload, m->payload_len);
 	return 0;
 }
 

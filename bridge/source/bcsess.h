@@ -20,6 +20,8 @@
 /* While streaming a camera sends dozens of datagrams a second (media, acks): this long
  * without one and it is gone (restarted, out of range) — long before the transport's 10 s. */
 #define BCSESS_STREAM_SILENCE_US 2000000u
+#define BCSESS_MAX_DIM        16384      /* a stream info beyond this is not a camera */
+#define BCSESS_MAX_MEDIA_ERRORS 64       /* bad media packets in a row before a reset */
 #define BCSESS_SLICE_MS       50         /* how often a blocking wait checks keep_going */
 
 struct bcsess_media {
@@ -56,6 +58,7 @@ struct bcsess {
 	void *keep_going_ctx;
 	uint16_t version_num;        /* msg_num of the VersionInfo request (answered async) */
 	int version_pending;
+	unsigned media_errors;       /* bad media packets since the last good one */
 	size_t max_frame;
 	struct bc_device_info devinfo;
 	struct bc_stream_info_list streams;
