@@ -206,6 +206,19 @@ static int send_msg(struct bcsess *s, const struct bc_msg *m)
 }
 
 /* Reads whatever the transport has; feeds the BC reader.  Returns 0, or -errno when dead. */
+/* The transport's in-order bytes into the BC reader. */
+static int feed_conn(struct bcsess *s)
+{
+	uint8_t buf[RX_CHUNK];
+	size_t n;
+	int r;
+
+	while ((n = bcconn_read(s->conn, buf, sizeof(buf))) > 0)
+		if ((r = bc_reader_feed(&s->rd, buf, n)) < 0)
+			return fail(s, r, "camera stream");
+	return 0;
+}
+
 static int pump(struct bcsess *s, uint64_t until_us)
 {
 	uint8_t buf[RX_CHUNK];
@@ -251,11 +264,7 @@ static int pump(struct bcsess *s, uint64_t until_us)
 		}
 	}
 	if (s->conn) {
-		size_t n;
-		while ((n = bcconn_read(s->conn, buf, sizeof(buf))) > 0)
-			if ((r = bc_reader_feed(&s->rd, buf, n)) < 0)
-				return fail(s, r, "camera stream");
-		if ((r = flush_udp(s)) < 0)
+		if ((r = feed_conn(s)) < 0 || (r = flush_udp(s)) < 0)
 			return r;
 		switch (bcconn_state(s->conn, now)) {
 		case BCCONN_OPEN: break;
@@ -508,6 +517,25 @@ int bcsess_start_video(struct bcsess *s, int substream)
 	r = wait_reply(s, BC_MSG_VIDEO, s->video_num, BCSESS_REPLY_US, take_video, NULL);
 	s->next_ping_us = clock_mono_us() + BCSESS_PING_US;
 	return r;
+}
+
+int bcsess_input(struct bcsess *s, const uint8_t *buf, size_t len)
+{
+	struct bc_msg m;
+	int r;
+
+	s->last_rx_us = clock_mono_us();
+	if (s->conn) {
+		bcconn_on_datagram(s->conn, buf, len, s->last_rx_us);
+		if ((r = feed_conn(s)) < 0)
+			return r;
+	} else if ((r = bc_reader_feed(&s->rd, buf, len)) < 0) {
+		return fail(s, r, "camera stream");
+	}
+	while (next_msg(s, &m))
+		if ((r = handle_async(s, &m)) < 0)
+			return r;
+	return s->conn ? flush_udp(s) : 0;
 }
 
 int bcsess_run(struct bcsess *s, unsigned timeout_ms)

@@ -89,6 +89,9 @@ int bcsess_start_video(struct bcsess *s, int substream);
 /* Handles traffic for up to timeout_ms: media, keep-alives, pings.  0 = fine, -errno = the
  * session is dead (-ETIMEDOUT silence, -ECONNRESET camera disconnected, …). */
 int bcsess_run(struct bcsess *s, unsigned timeout_ms);
+/* What bcsess_run does with one datagram (UDP) or chunk of bytes (TCP) from the camera,
+ * without a socket read: for tests and fuzzing.  0 or -errno as bcsess_run. */
+int bcsess_input(struct bcsess *s, const uint8_t *buf, size_t len);
 /* Stops video, logs out, and (UDP) disconnects; bounded to ~max_ms.  Never fails. */
 void bcsess_close(struct bcsess *s, const char *user, const char *pass, unsigned max_ms);
 /* Transport counters for the status page (UDP only; zeros for TCP). */
