@@ -43,3 +43,29 @@ PIDS+=($!)
 sleep 0.3
 stop_after login "bc-tcp://admin:pw@127.0.0.1:$port/main"
 ok "SIGTERM while waiting for a login reply: exit within $LIMIT_MS ms"
+
+# On demand: a viewer comes and goes while the camera (asleep, 4 s to wake) is being
+# discovered.  Once nobody watches (idle_seconds 1) discovery must stop: no login, no stream
+# start — a battery camera is not woken up for nothing.
+need_prog "$SIM"
+[ -e /dev/video99 ] && skip "/dev/video99 exists here; the on-demand case needs a missing device"
+UID_=95270000ONDEMAND
+port=$(free_port)
+"$SIM" --uid $UID_ --user admin --password pw --listen 127.0.0.1 --disc-port "$port" --tcp-port -1 \
+	--size 320x180 --fps 15 --sleep-after 1 --wake-delay 4000 >"$TMP/sim.out" 2>"$TMP/sim.err" &
+PIDS+=($!)
+WAIT_SECS=10 wait_for grep -q '^cam-sim ready' "$TMP/sim.out" || fail "cam-sim did not start"
+sleep 1.5   # asleep now
+HP=$(free_port)
+"$BRIDGE" --name ondemand --source "bc-udp://admin:pw@127.0.0.1:$port/main?uid=$UID_" \
+	--output /dev/video99 --size 320x180 --fps 15 --http 127.0.0.1:$HP --wake.mode=on-demand \
+	--wake.idle_seconds=1 -v -v 2>"$TMP/od.err" &
+PIDS+=($!)
+wait_for curl -fsS "http://127.0.0.1:$HP/api/v1/status" || fail "on-demand: no HTTP"
+curl -sS --max-time 1 -o /dev/null "http://127.0.0.1:$HP/stream" 2>/dev/null
+sleep 8   # the camera answers discovery 4 s after the first C2D_C, if anyone still asks
+grep -q 'someone is watching' "$TMP/od.err" || fail "on-demand: the viewer did not wake the camera"
+if grep -q 'logged in' "$TMP/od.err"; then
+	fail "on-demand: logged in although the viewer had left during discovery"
+fi
+ok "on-demand: the viewer left during discovery: no login, the camera was not woken for nothing"
