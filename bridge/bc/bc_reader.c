@@ -81,10 +81,44 @@ static void resync(struct bc_reader *r)
 	r->pending = i;
 }
 
+/* Skips candidates that cannot be a message (bad magic, body_len over the limit) without
+ * decoding them: a flood of repeated magic costs a scan, not a decode and an error text per
+ * candidate.  Returns the error of the run skipped (its text set once), or 0. */
+static int skip_garbage(struct bc_reader *r)
+{
+	uint64_t from = r->skipped;
+	uint32_t body = 0;
+	int bad = 0;
+
+	while (r->pending < r->buf.len) {
+		const uint8_t *p = r->buf.data + r->pending;
+		size_t avail = r->buf.len - r->pending;
+
+		if (avail >= 4 && !bc_magic_ok(rd_le32(p)))
+			bad = bad ? bad : -EBADMSG;
+		else if (avail >= 12 && rd_le32(p + 8) > r->max_msg)
+			bad = -EMSGSIZE, body = rd_le32(p + 8);
+		else
+			break;
+		resync(r);
+	}
+	if (bad == -EMSGSIZE)
+		return bc_fail(&r->err, bad, "bc: %llu bytes skipped (body_len %u > limit %zu)",
+			       (unsigned long long)(r->skipped - from), body, r->max_msg);
+	if (bad)
+		return bc_fail(&r->err, bad, "bc: %llu bytes skipped (no magic)",
+			       (unsigned long long)(r->skipped - from));
+	return 0;
+}
+
 int bc_reader_next(struct bc_reader *r, struct bc_msg *m)
 {
 	int n;
 
+	if ((n = skip_garbage(r)) < 0) {
+		memset(m, 0, sizeof(*m));   /* wire_len 0: no message was framed */
+		return n;
+	}
 	if (r->pending >= r->buf.len)
 		return 0;
 	n = bc_msg_decode(&r->ctx, r->buf.data + r->pending, r->buf.len - r->pending, r->max_msg,

@@ -56,6 +56,8 @@ int bc_reader_feed(struct bc_reader *r, const void *data, size_t len);
  * resynchronised (text in bc_reader_errmsg); call again to continue.
  *   -EBADMSG  bad magic (skips to the next magic) or payload_offset > body_len (skips it)
  *   -EMSGSIZE body_len over the limit (skips to the next magic)
+ *   A run of garbage (bad magic / absurd body_len, candidate after candidate) is skipped in
+ *   one call and reported once, with the byte count in the text.
  *   -ENOTSUP / -ENOKEY  cannot decrypt (message skipped) */
 int bc_reader_next(struct bc_reader *r, struct bc_msg *m);
 const char *bc_reader_errmsg(const struct bc_reader *r);

@@ -17,7 +17,9 @@
  *
  * After the list it serves "good" until killed.  One line per connection on stdout:
  *   entry N NAME: streaming after X ms, ended by bridge|tool after Y ms, Z bytes, T0_US T1_US
- * (monotonic µs of the attack's start and end).  --silent-version: never answer msg 80. */
+ * (monotonic µs of the attack's start and end).  --silent-version: never answer msg 80.
+ * --rate KB: the byte attacks (oversize, magic, fields, garbage) send KB kilobytes a second
+ * instead of as fast as the bridge reads (to measure its CPU at a given rate). */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -53,6 +55,7 @@ struct conn {
 };
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t rate_bps;   /* 0 = unpaced */
 
 static uint64_t rnd(void)
 {
@@ -67,6 +70,18 @@ static void fill_rnd(uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		p[i] = (uint8_t)rnd();
+}
+
+/* --rate: sleep until `sent` bytes are due since t0 */
+static void pace(uint64_t t0, uint64_t sent)
+{
+	uint64_t due, now = clock_mono_us();
+
+	if (!rate_bps)
+		return;
+	due = t0 + sent * 1000000u / rate_bps;
+	if (due > now)
+		usleep((useconds_t)(due - now < 100000 ? due - now : 100000));
 }
 
 /* Writes everything within 2 s (a bridge that stops reading is an answer too). */
@@ -230,6 +245,7 @@ static void attack_step(struct conn *c, const char *name, struct video *v, int f
 	static uint8_t buf[CHUNK];
 	uint64_t now = clock_mono_us();
 
+	pace(t0, c->bytes);
 	if (!strcmp(name, "good") || !strcmp(name, "flip")) {
 		if (now < v->next_us)
 			return;
@@ -405,6 +421,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--seconds")) secs = (unsigned)atoi(v), i++;
 		else if (!strcmp(argv[i], "--fps")) fps = atoi(v) > 0 ? atoi(v) : 15, i++;
 		else if (!strcmp(argv[i], "--seed")) rng_state = strtoull(v, NULL, 0), i++;
+		else if (!strcmp(argv[i], "--rate")) rate_bps = strtoull(v, NULL, 0) * 1000u, i++;
 		else if (!strcmp(argv[i], "--silent-version")) silent_version = 1;
 		else if (!strcmp(argv[i], "--flood-host")) flood_host = v, i++;
 		else if (!strcmp(argv[i], "--flood-ports")) sscanf(v, "%d-%d", &lo, &hi), i++;
