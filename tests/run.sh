@@ -78,7 +78,7 @@ run_vm() {
 
 run_fuzz() {
 	local f log rc pids=() names=()
-	make --no-print-directory -f tests/fuzz/fuzz.mk build >"$LOGDIR/fuzz-build.log" 2>&1 || {
+	make -j2 --no-print-directory -f tests/fuzz/fuzz.mk build >"$LOGDIR/fuzz-build.log" 2>&1 || {
 		fail=$((fail + 1)); failed_names+=("fuzz-build"); tail -n 40 "$LOGDIR/fuzz-build.log"; return; }
 	for f in build/fuzz/fuzz_*; do
 		[ -x "$f" ] || continue

@@ -31,8 +31,11 @@
 
 struct bc_reader {
 	struct bc_ctx ctx;          /* encryption + sticky binary mode; the owner may change it */
-	struct sbuf buf;            /* undecoded input */
-	size_t pending;             /* bytes of the last returned message, dropped on next call */
+	struct sbuf buf;            /* input; the first `pending` bytes are already consumed */
+	size_t pending;             /* consumed bytes at the front, dropped at the next feed
+				     * (one memmove per feed, not one per message) */
+	size_t next_f0, next_a0;    /* cached offsets of the next 0xf0 / 0xa0 byte (resync);
+				     * SIZE_MAX = unknown, buf.len = none */
 	size_t max_msg;
 	uint64_t skipped;           /* bytes thrown away while resyncing */
 	struct bc_err err;          /* text of the last error */
@@ -53,6 +56,8 @@ int bc_reader_feed(struct bc_reader *r, const void *data, size_t len);
  * resynchronised (text in bc_reader_errmsg); call again to continue.
  *   -EBADMSG  bad magic (skips to the next magic) or payload_offset > body_len (skips it)
  *   -EMSGSIZE body_len over the limit (skips to the next magic)
+ *   A run of garbage (bad magic / absurd body_len, candidate after candidate) is skipped in
+ *   one call and reported once, with the byte count in the text.
  *   -ENOTSUP / -ENOKEY  cannot decrypt (message skipped) */
 int bc_reader_next(struct bc_reader *r, struct bc_msg *m);
 const char *bc_reader_errmsg(const struct bc_reader *r);

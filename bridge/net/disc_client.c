@@ -196,7 +196,8 @@ static int dm_finished(void *m, uint64_t now)
 int disc_local(int fd, const struct disc_client_cfg *cfg, struct disc_result *res)
 {
 	struct disc_client d;
-	struct udp_machine um = { &d, dm_poll, dm_on_datagram, dm_next_deadline, dm_finished };
+	struct udp_machine um = { &d, dm_poll, dm_on_datagram, dm_next_deadline, dm_finished,
+				  cfg->cancel };
 	int r, send_err;
 
 	if ((r = disc_client_init(&d, cfg, clock_mono_us())) < 0)

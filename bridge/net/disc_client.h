@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "bc/bcudp_xml.h"
+#include "net/udpdrive.h"
 
 #define DISC_MAX_DESTS   32
 #define DISC_RESEND_US   500000u
@@ -33,6 +34,7 @@ struct disc_client_cfg {
 	int ndest;
 	uint32_t seed;               /* tid generator */
 	uint32_t resend_us, timeout_us;
+	struct udp_cancel cancel;    /* disc_local() ends with -ECANCELED when it says stop */
 };
 
 enum disc_state { DISC_RUNNING, DISC_FOUND, DISC_REFUSED, DISC_TIMED_OUT };

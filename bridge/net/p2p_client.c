@@ -624,7 +624,8 @@ int p2p_connect(int fd, const struct p2p_client_cfg *cfg, struct p2p_result *res
 		size_t whylen)
 {
 	struct p2p_client c;
-	struct udp_machine um = { &c, pm_poll, pm_on_datagram, pm_next_deadline, pm_finished };
+	struct udp_machine um = { &c, pm_poll, pm_on_datagram, pm_next_deadline, pm_finished,
+				  cfg->cancel };
 	int r, send_err;
 
 	if ((r = p2p_client_init(&c, cfg, clock_mono_us())) < 0)

@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "bc/bcudp_xml.h"
+#include "net/udpdrive.h"
 
 #define P2P_MAX_SERVERS     32           /* lookup server addresses (after DNS) */
 #define P2P_RESEND_US       500000u
@@ -63,6 +64,7 @@ struct p2p_client_cfg {
 	uint32_t seed;               /* tid generator */
 	uint32_t resend_us, lookup_us, register_us, connect_us;
 	uint32_t relay_delay_us, neg_grace_us, cfm_gap_us;
+	struct udp_cancel cancel;    /* p2p_connect() ends with -ECANCELED when it says stop */
 	int cfm_repeat;
 };
 

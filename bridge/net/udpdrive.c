@@ -28,8 +28,12 @@ int udp_drive(int fd, const struct udp_machine *um, int *send_err)
 			return r;
 		if (um->finished(um->m, now))
 			return 0;
+		if (um->cancel.keep_going && !um->cancel.keep_going(um->cancel.ctx))
+			return -ECANCELED;
 		dl = um->next_deadline(um->m, now);
 		ms = dl <= now ? 0 : (int)((dl - now + 999) / 1000);
+		if (um->cancel.keep_going && ms > UDP_CANCEL_SLICE_MS)
+			ms = UDP_CANCEL_SLICE_MS;
 		r = poll(&pfd, 1, ms);
 		if (r < 0 && errno != EINTR)
 			return -errno;

@@ -4,11 +4,13 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/errqueue.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 int sock_addr(struct sockaddr_in *a, const char *ip, uint16_t port)
@@ -120,6 +122,40 @@ ssize_t sock_recvfrom(int fd, void *buf, size_t cap, struct sockaddr_in *from)
 	if (from)
 		*from = tmp;
 	return n;
+}
+
+int sock_set_recverr(int fd)
+{
+	int on = 1;
+
+	return setsockopt(fd, SOL_IP, IP_RECVERR, &on, sizeof(on)) < 0 ? -errno : 0;
+}
+
+int sock_port_unreachable(int fd, const struct sockaddr_in *to)
+{
+	int hit = 0;
+
+	for (;;) {
+		uint8_t data[64], ctl[512];
+		struct sockaddr_in dst;
+		struct iovec iov = { data, sizeof(data) };
+		struct msghdr mh = { .msg_name = &dst, .msg_namelen = sizeof(dst), .msg_iov = &iov,
+				     .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl) };
+		struct cmsghdr *c;
+
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			return hit;   /* EAGAIN: drained */
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			struct sock_extended_err ee;
+
+			if (c->cmsg_level != SOL_IP || c->cmsg_type != IP_RECVERR)
+				continue;
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			if (ee.ee_origin == SO_EE_ORIGIN_ICMP && ee.ee_type == 3 && ee.ee_code == 3 &&
+			    mh.msg_namelen >= sizeof(dst) && sock_addr_eq(&dst, to))
+				hit = 1;
+		}
+	}
 }
 
 static int iface_usable(const struct ifaddrs *i, const char *ifname)

@@ -32,6 +32,12 @@ int sock_local_port(int fd);
 ssize_t sock_sendto(int fd, const void *buf, size_t len, const struct sockaddr_in *to);
 ssize_t sock_recvfrom(int fd, void *buf, size_t cap, struct sockaddr_in *from);
 
+/* Queue ICMP errors for datagrams this socket sent (IP_RECVERR): 0 or -errno. */
+int sock_set_recverr(int fd);
+/* Drains the socket's error queue: 1 if an ICMP "port unreachable" came back for a datagram
+ * sent to `to` (nobody listens there any more), else 0. */
+int sock_port_unreachable(int fd, const struct sockaddr_in *to);
+
 /* A fresh connection id (random, positive 31-bit) and a random seed for tids, from
  * getrandom(): 0 or -errno. */
 int sock_random_id(int32_t *cid, uint32_t *seed);

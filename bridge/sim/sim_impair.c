@@ -226,3 +226,8 @@ void sim_impair_get_stats(const struct sim_impair *im, struct sim_impair_stats *
 {
 	*st = im->st;
 }
+
+void sim_impair_set_loss(struct sim_impair *im, double pct)
+{
+	im->cfg.loss = pct < 0 ? 0 : pct > 100 ? 100 : pct;
+}

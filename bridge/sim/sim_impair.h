@@ -30,6 +30,8 @@ struct sim_impair;
 int sim_impair_enabled(const struct sim_impair_cfg *cfg);
 int sim_impair_new(const struct sim_impair_cfg *cfg, struct sim_impair **out);
 void sim_impair_free(struct sim_impair *im);
+/* Changes the loss rate from now on (percent, clamped to 0..100): a loss burst in a test. */
+void sim_impair_set_loss(struct sim_impair *im, double pct);
 /* Drops everything held (the session ended). */
 void sim_impair_clear(struct sim_impair *im);
 /* Offers one datagram: the number of copies queued (0 = lost), or -EMSGSIZE. */

@@ -171,6 +171,9 @@ static void control_line(struct sim *s, char *line, uint64_t now)
 	} else if (!strcmp(cmd, "wake")) {
 		if (s->power == P_ASLEEP || s->power == P_WAKING)
 			sim_set_power(s, P_AWAKE, now);
+	} else if (!strcmp(cmd, "loss") && s->imp) {
+		/* needs impairment on from the start (e.g. --jitter 1): the queue exists then */
+		sim_impair_set_loss(s->imp, strtod(arg, NULL));
 	} else if (!strcmp(cmd, "keyframe")) {
 		for (int i = 0; i < SIM_NSTREAMS; i++)
 			sim_src_force_keyframe(s->src[i]);

@@ -52,6 +52,34 @@ static int fail(struct bcsess *s, int r, const char *what)
 	return r;
 }
 
+static int keep_going(struct bcsess *s)
+{
+	return !s->keep_going || s->keep_going(s->keep_going_ctx);
+}
+
+/* poll() until `until` in slices that look at keep_going: 1 ready, 0 timed out, -ECANCELED,
+ * -errno. */
+static int wait_fd(struct bcsess *s, struct pollfd *pf, uint64_t until)
+{
+	for (;;) {
+		uint64_t now = clock_mono_us();
+		int ms, r;
+
+		if (!keep_going(s))
+			return -ECANCELED;
+		ms = until > now ? (int)((until - now + 999) / 1000) : 0;
+		if (s->keep_going && ms > BCSESS_SLICE_MS)
+			ms = BCSESS_SLICE_MS;
+		r = poll(pf, 1, ms);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r > 0)
+			return 1;
+		if (clock_mono_us() >= until)
+			return 0;
+	}
+}
+
 int bcsess_connect_tcp(struct bcsess *s, const char *host, int port, unsigned timeout_ms)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai, *p;
@@ -78,8 +106,13 @@ int bcsess_connect_tcp(struct bcsess *s, const char *host, int port, unsigned ti
 		}
 		pf.fd = fd;
 		pf.events = POLLOUT;
-		if (poll(&pf, 1, (int)timeout_ms) != 1) {
-			r = -ETIMEDOUT;
+		if ((r = wait_fd(s, &pf, clock_mono_us() + (uint64_t)timeout_ms * 1000)) <= 0) {
+			r = r < 0 ? r : -ETIMEDOUT;
+			if (r == -ECANCELED) {
+				close(fd);
+				fd = -1;
+				break;
+			}
 		} else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr == 0) {
 			r = 0;
 			break;
@@ -93,7 +126,7 @@ int bcsess_connect_tcp(struct bcsess *s, const char *host, int port, unsigned ti
 	if (r < 0)
 		return fail(s, r, "connecting to the camera");
 	s->tcp_fd = fd;
-	s->last_rx_us = clock_mono_us();
+	s->last_rx_us = s->last_progress_us = clock_mono_us();
 	return 0;
 }
 
@@ -108,11 +141,15 @@ int bcsess_attach_udp(struct bcsess *s, int fd, const struct sockaddr_in *peer, 
 	if (mtu)
 		cfg.mtu = mtu;
 	r = bcconn_new(&cfg, clock_mono_us(), &s->conn);
-	if (r < 0)
+	if (r < 0) {
+		close(fd);
 		return fail(s, r, "starting the UDP session");
+	}
 	s->udp_fd = fd;
 	s->peer = *peer;
-	s->last_rx_us = clock_mono_us();
+	/* ICMP port-unreachable from the camera = its session is gone (e.g. it restarted) */
+	(void)sock_set_recverr(fd);
+	s->last_rx_us = s->last_progress_us = clock_mono_us();
 	return 0;
 }
 
@@ -169,6 +206,19 @@ static int send_msg(struct bcsess *s, const struct bc_msg *m)
 }
 
 /* Reads whatever the transport has; feeds the BC reader.  Returns 0, or -errno when dead. */
+/* The transport's in-order bytes into the BC reader. */
+static int feed_conn(struct bcsess *s)
+{
+	uint8_t buf[RX_CHUNK];
+	size_t n;
+	int r;
+
+	while ((n = bcconn_read(s->conn, buf, sizeof(buf))) > 0)
+		if ((r = bc_reader_feed(&s->rd, buf, n)) < 0)
+			return fail(s, r, "camera stream");
+	return 0;
+}
+
 static int pump(struct bcsess *s, uint64_t until_us)
 {
 	uint8_t buf[RX_CHUNK];
@@ -183,8 +233,15 @@ static int pump(struct bcsess *s, uint64_t until_us)
 	}
 	pf.fd = s->tcp_fd >= 0 ? s->tcp_fd : s->udp_fd;
 	pf.events = POLLIN;
+	if (!keep_going(s))
+		return fail(s, -ECANCELED, "stopped");
+	if (s->keep_going && dl > now + BCSESS_SLICE_MS * 1000u)
+		dl = now + BCSESS_SLICE_MS * 1000u;
 	r = poll(&pf, 1, dl > now ? (int)((dl - now + 999) / 1000) : 0);
 	now = clock_mono_us();
+	if (r > 0 && s->udp_fd >= 0 && (pf.revents & POLLERR) &&
+	    sock_port_unreachable(s->udp_fd, &s->peer))
+		return fail(s, -ECONNRESET, "the camera's session port is closed (camera restarted?)");
 	if (r > 0 && s->tcp_fd >= 0) {
 		ssize_t n = recv(s->tcp_fd, buf, sizeof(buf), 0);
 		if (n == 0)
@@ -207,11 +264,7 @@ static int pump(struct bcsess *s, uint64_t until_us)
 		}
 	}
 	if (s->conn) {
-		size_t n;
-		while ((n = bcconn_read(s->conn, buf, sizeof(buf))) > 0)
-			if ((r = bc_reader_feed(&s->rd, buf, n)) < 0)
-				return fail(s, r, "camera stream");
-		if ((r = flush_udp(s)) < 0)
+		if ((r = feed_conn(s)) < 0 || (r = flush_udp(s)) < 0)
 			return r;
 		switch (bcconn_state(s->conn, now)) {
 		case BCCONN_OPEN: break;
@@ -220,34 +273,58 @@ static int pump(struct bcsess *s, uint64_t until_us)
 		case BCCONN_CLOSED: return fail(s, -EPIPE, "session closed");
 		}
 	}
-	/* camera.read_timeout_ms holds for UDP too, not only the transport's own 10 s */
-	if (now - s->last_rx_us > s->read_timeout_us)
-		return fail(s, -ETIMEDOUT, "camera silent longer than the read timeout");
+	if (s->conn && s->video_on && now - s->last_rx_us > BCSESS_STREAM_SILENCE_US)
+		return fail(s, -ETIMEDOUT, "camera stopped sending while streaming");
+	/* Progress, not bytes: a camera sending only garbage (or endless junk messages) is
+	 * reset after camera.read_timeout_ms like a silent one. */
+	if (now - s->last_progress_us > s->read_timeout_us)
+		return fail(s, -ETIMEDOUT, s->video_on ? "no video frame for longer than the read timeout"
+					       : "no message from the camera for longer than the read timeout");
 	return 0;
 }
 
 /* ---- messages ----------------------------------------------------------------------- */
 
-static void on_media(struct bcsess *s, const uint8_t *p, size_t len)
+/* Media packets of the running stream.  0, or -EPROTO when the camera announces a picture
+ * no camera has or sends nothing but garbage: the session is reset (s->err says why). */
+static int on_media(struct bcsess *s, const uint8_t *p, size_t len)
 {
 	struct bcmedia_pkt pkt;
 	int r;
 
 	if (bcmedia_parser_feed(&s->media, p, len) < 0) {
 		bcmedia_parser_reset(&s->media);
-		return;
+		return 0;
 	}
 	while ((r = bcmedia_parser_next(&s->media, &pkt)) != 0) {
-		if (r < 0)
-			continue;   /* garbage skipped up to the next magic */
+		if (r < 0) {
+			/* garbage skipped up to the next magic: a few happen, a stream of them is
+			 * a broken or hostile camera */
+			if (++s->media_errors >= BCSESS_MAX_MEDIA_ERRORS) {
+				snprintf(s->err, sizeof(s->err), "camera media stream is garbage (%u bad "
+					 "packets in a row, last: %.80s)", s->media_errors, s->media.err.msg);
+				return -EPROTO;
+			}
+			continue;
+		}
+		s->media_errors = 0;
 		if (pkt.kind == BCMEDIA_INFO_V1 || pkt.kind == BCMEDIA_INFO_V2) {
+			if (!pkt.info.width || !pkt.info.height || pkt.info.width > BCSESS_MAX_DIM ||
+			    pkt.info.height > BCSESS_MAX_DIM) {
+				snprintf(s->err, sizeof(s->err), "camera announced a %ux%u stream (limit %u)",
+					 pkt.info.width, pkt.info.height, BCSESS_MAX_DIM);
+				return -EPROTO;
+			}
 			s->info_width = (int)pkt.info.width;
 			s->info_height = (int)pkt.info.height;
 			s->info_fps = pkt.info.fps;
 		}
+		if (pkt.kind == BCMEDIA_IFRAME || pkt.kind == BCMEDIA_PFRAME)
+			s->last_progress_us = clock_mono_us();
 		if (s->cb.frame)
 			s->cb.frame(s->cb.opaque, &pkt);
 	}
+	return 0;
 }
 
 /* Messages nobody waits for: keep-alives, events, media. */
@@ -276,9 +353,17 @@ static int handle_async(struct bcsess *s, const struct bc_msg *m)
 					s->cb.motion(s->cb.opaque);
 		return 0;
 	}
+	case BC_MSG_VERSION:
+		if (s->version_pending && m->hdr.msg_num == s->version_num) {
+			s->version_pending = 0;
+			if (m->hdr.response_code == BC_RC_OK && !m->payload_is_binary &&
+			    bc_version_info_parse(m->payload, m->payload_len, &s->version) == 0)
+				s->have_version = 1;
+		}
+		return 0;
 	case BC_MSG_VIDEO:
 		if (s->video_on && m->hdr.msg_num == s->video_num && m->payload_is_binary)
-			on_media(s, m->payload, m->payload_len);
+			return on_media(s, m->payload, m->payload_len);
 		return 0;
 	default:
 		return 0;   /* anything else is decoded and ignored: it never breaks the session */
@@ -288,6 +373,21 @@ static int handle_async(struct bcsess *s, const struct bc_msg *m)
 /* Runs the session until a message (msg_id, msg_num) arrives; copies what `take` needs. */
 typedef int (*take_fn)(struct bcsess *s, const struct bc_msg *m, void *ctx);
 
+/* Next decoded message: 1, 0 = none buffered.  Bad ones are skipped. */
+static int next_msg(struct bcsess *s, struct bc_msg *m)
+{
+	int r;
+
+	while ((r = bc_reader_next(&s->rd, m)) != 0) {
+		if (r < 0)
+			continue;
+		if (!s->video_on)
+			s->last_progress_us = clock_mono_us();
+		return 1;
+	}
+	return 0;
+}
+
 static int wait_reply(struct bcsess *s, uint32_t msg_id, uint16_t msg_num, uint64_t timeout_us,
 		      take_fn take, void *ctx)
 {
@@ -296,9 +396,7 @@ static int wait_reply(struct bcsess *s, uint32_t msg_id, uint16_t msg_num, uint6
 	int r;
 
 	for (;;) {
-		while ((r = bc_reader_next(&s->rd, &m)) != 0) {
-			if (r < 0)
-				continue;
+		while (next_msg(s, &m)) {
 			if (m.hdr.msg_id == msg_id && m.hdr.msg_num == msg_num &&
 			    !(msg_id == BC_MSG_VIDEO && s->video_on))
 				return take(s, &m, ctx);
@@ -374,15 +472,6 @@ int bcsess_login(struct bcsess *s, const char *user, const char *pass, unsigned 
 	return wait_reply(s, BC_MSG_LOGIN, num, BCSESS_REPLY_US, take_login, NULL);
 }
 
-static int take_version(struct bcsess *s, const struct bc_msg *m, void *ctx)
-{
-	(void)ctx;
-	if (m->hdr.response_code == BC_RC_OK && !m->payload_is_binary &&
-	    bc_version_info_parse(m->payload, m->payload_len, &s->version) == 0)
-		s->have_version = 1;
-	return 0;
-}
-
 int bcsess_query_version(struct bcsess *s)
 {
 	struct bc_msg m;
@@ -392,7 +481,9 @@ int bcsess_query_version(struct bcsess *s)
 	bc_msg_request(&m, BC_MSG_VERSION, num, 0);
 	if ((r = send_msg(s, &m)) < 0)
 		return r;
-	return wait_reply(s, BC_MSG_VERSION, num, 3000000, take_version, NULL);
+	s->version_num = num;
+	s->version_pending = 1;   /* handle_async takes the answer whenever it comes */
+	return 0;
 }
 
 static int take_video(struct bcsess *s, const struct bc_msg *m, void *ctx)
@@ -403,7 +494,7 @@ static int take_video(struct bcsess *s, const struct bc_msg *m, void *ctx)
 	s->video_on = 1;
 	bcmedia_parser_reset(&s->media);
 	if (m->payload_is_binary && m->payload_len)
-		on_media(s, m->payload, m->payload_len);
+		return on_media(s, m->payload, m->payload_len);
 	return 0;
 }
 
@@ -428,6 +519,25 @@ int bcsess_start_video(struct bcsess *s, int substream)
 	return r;
 }
 
+int bcsess_input(struct bcsess *s, const uint8_t *buf, size_t len)
+{
+	struct bc_msg m;
+	int r;
+
+	s->last_rx_us = clock_mono_us();
+	if (s->conn) {
+		bcconn_on_datagram(s->conn, buf, len, s->last_rx_us);
+		if ((r = feed_conn(s)) < 0)
+			return r;
+	} else if ((r = bc_reader_feed(&s->rd, buf, len)) < 0) {
+		return fail(s, r, "camera stream");
+	}
+	while (next_msg(s, &m))
+		if ((r = handle_async(s, &m)) < 0)
+			return r;
+	return s->conn ? flush_udp(s) : 0;
+}
+
 int bcsess_run(struct bcsess *s, unsigned timeout_ms)
 {
 	uint64_t until = clock_mono_us() + (uint64_t)timeout_ms * 1000;
@@ -437,8 +547,8 @@ int bcsess_run(struct bcsess *s, unsigned timeout_ms)
 	do {
 		if ((r = pump(s, until)) < 0)
 			return r;
-		while ((r = bc_reader_next(&s->rd, &m)) != 0)
-			if (r > 0 && (r = handle_async(s, &m)) < 0)
+		while (next_msg(s, &m))
+			if ((r = handle_async(s, &m)) < 0)
 				return r;
 		if (clock_mono_us() >= s->next_ping_us) {
 			/* Liveness; the reply is just another message. */
@@ -459,6 +569,7 @@ void bcsess_close(struct bcsess *s, const char *user, const char *pass, unsigned
 
 	if (s->tcp_fd < 0 && !s->conn)
 		return;
+	s->keep_going = NULL;   /* closing is bounded by max_ms, even when stopping */
 	if (s->video_on) {
 		enum bc_stream st = s->substream ? BC_STREAM_SUB : BC_STREAM_MAIN;
 		uint8_t stype;

@@ -17,6 +17,12 @@
 
 #define BCSESS_PING_US        5000000u   /* msg 93 liveness check while streaming */
 #define BCSESS_REPLY_US       5000000u   /* wait for a reply to a request */
+/* While streaming a camera sends dozens of datagrams a second (media, acks): this long
+ * without one and it is gone (restarted, out of range) — long before the transport's 10 s. */
+#define BCSESS_STREAM_SILENCE_US 2000000u
+#define BCSESS_MAX_DIM        16384      /* a stream info beyond this is not a camera */
+#define BCSESS_MAX_MEDIA_ERRORS 64       /* bad media packets in a row before a reset */
+#define BCSESS_SLICE_MS       50         /* how often a blocking wait checks keep_going */
 
 struct bcsess_media {
 	/* Called for every complete video frame (Annex-B) and info packet. */
@@ -44,7 +50,15 @@ struct bcsess {
 	int video_on;
 	int substream;
 	uint64_t last_rx_us, next_ping_us;
+	uint64_t last_progress_us;   /* last decoded message (while streaming: video frame) */
 	uint64_t read_timeout_us;
+	/* Checked at least every BCSESS_SLICE_MS by every blocking step: 0 = give up now
+	 * (-ECANCELED).  NULL = always go on. */
+	int (*keep_going)(void *ctx);
+	void *keep_going_ctx;
+	uint16_t version_num;        /* msg_num of the VersionInfo request (answered async) */
+	int version_pending;
+	unsigned media_errors;       /* bad media packets since the last good one */
 	size_t max_frame;
 	struct bc_device_info devinfo;
 	struct bc_stream_info_list streams;
@@ -59,20 +73,25 @@ void bcsess_free(struct bcsess *s);
 
 /* TCP: connect to host:port within timeout_ms.  0 or -errno. */
 int bcsess_connect_tcp(struct bcsess *s, const char *host, int port, unsigned timeout_ms);
-/* UDP: adopt an fd whose discovery found `peer` with cid/did (the session socket). */
+/* UDP: adopt an fd whose discovery found `peer` with cid/did (the session socket).  The fd
+ * belongs to the session even on failure (closed then). */
 int bcsess_attach_udp(struct bcsess *s, int fd, const struct sockaddr_in *peer, int32_t cid,
 		      int32_t did, uint32_t tid, unsigned mtu);
 
 /* Login with the strongest encryption up to max_enc.  0, -EACCES (credentials refused),
  * -ETIMEDOUT, -EPROTO (unexpected answer), -ENOTSUP (camera chose an unsupported mode). */
 int bcsess_login(struct bcsess *s, const char *user, const char *pass, unsigned max_enc);
-/* Asks for VersionInfo (model, firmware); failure is not fatal. */
+/* Asks for VersionInfo (model, firmware) without waiting: the answer, if any, sets
+ * have_version while later steps run.  Failure is not fatal. */
 int bcsess_query_version(struct bcsess *s);
 /* Starts the main (0) or sub (1) stream.  0 or -errno. */
 int bcsess_start_video(struct bcsess *s, int substream);
 /* Handles traffic for up to timeout_ms: media, keep-alives, pings.  0 = fine, -errno = the
  * session is dead (-ETIMEDOUT silence, -ECONNRESET camera disconnected, …). */
 int bcsess_run(struct bcsess *s, unsigned timeout_ms);
+/* What bcsess_run does with one datagram (UDP) or chunk of bytes (TCP) from the camera,
+ * without a socket read: for tests and fuzzing.  0 or -errno as bcsess_run. */
+int bcsess_input(struct bcsess *s, const uint8_t *buf, size_t len);
 /* Stops video, logs out, and (UDP) disconnects; bounded to ~max_ms.  Never fails. */
 void bcsess_close(struct bcsess *s, const char *user, const char *pass, unsigned max_ms);
 /* Transport counters for the status page (UDP only; zeros for TCP). */

@@ -69,6 +69,23 @@ static void on_motion(void *opaque)
 	STATUS_UPDATE(b->s->st, cs->motion_events++;);
 }
 
+/* Every blocking step (discovery, P2P, connect, each reply) gives up within ~50 ms of a
+ * stop request or of the last viewer leaving (wake on demand). */
+static int keep_going(void *ctx)
+{
+	return src_should_run(ctx);
+}
+
+static void version_to_status(struct src *s, struct bcsess *ss, int *done)
+{
+	if (*done || !ss->have_version)
+		return;
+	*done = 1;
+	STATUS_UPDATE(s->st,
+		snprintf(cs->model, sizeof(cs->model), "%s", ss->version.type[0] ? ss->version.type : ss->version.name);
+		snprintf(cs->firmware, sizeof(cs->firmware), "%s", ss->version.firmware_version););
+}
+
 /* Local discovery: unicast to a known address, or broadcast on 2018 + 2015. */
 static int find_udp(struct src *s, struct bcsess *ss)
 {
@@ -89,6 +106,8 @@ static int find_udp(struct src *s, struct bcsess *ss)
 		return fd;
 	dc.cli_port = (uint16_t)sock_local_port(fd);
 	dc.timeout_us = (uint32_t)s->o.connect_timeout_ms * 1000u;
+	dc.cancel.keep_going = keep_going;
+	dc.cancel.ctx = s;
 	if (s->o.host[0]) {
 		struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_DGRAM }, *ai;
 		char ip[INET_ADDRSTRLEN];
@@ -120,13 +139,15 @@ int src_bc_run(struct src *s)
 	struct bc_src b = { .s = s, .win_start = clock_mono_us() };
 	struct bcsess ss;
 	uint64_t lost, retrans, t0;
-	int r;
+	int r, version_done = 0, found = 0;
 
 	bcsess_init(&ss, s->o.max_message_bytes, s->o.max_frame_bytes, s->o.read_timeout_ms);
 	ss.cb.frame = on_frame;
 	ss.cb.battery = on_battery;
 	ss.cb.motion = on_motion;
 	ss.cb.opaque = &b;
+	ss.keep_going = keep_going;
+	ss.keep_going_ctx = s;
 	t0 = clock_mono_us();
 	switch (s->o.kind) {
 	case SRC_BC_TCP:
@@ -145,34 +166,40 @@ int src_bc_run(struct src *s)
 	}
 	if (r < 0)
 		goto out;
+	found = 1;
 	log_debug("camera found after %llu ms", (unsigned long long)((clock_mono_us() - t0) / 1000));
 	if ((r = bcsess_login(&ss, s->o.user, s->o.password, (unsigned)s->o.max_encryption)) < 0)
 		goto out;
 	log_info("logged in to %s (encryption %s)", ss.devinfo.type_info[0] ? ss.devinfo.type_info : "camera",
 		 bc_enc_name(ss.enc));
-	if (bcsess_query_version(&ss) == 0 && ss.have_version)
-		STATUS_UPDATE(s->st,
-			snprintf(cs->model, sizeof(cs->model), "%s", ss.version.type[0] ? ss.version.type : ss.version.name);
-			snprintf(cs->firmware, sizeof(cs->firmware), "%s", ss.version.firmware_version););
+	/* Version and video are asked for together: a camera that never answers msg 80 does
+	 * not delay the picture. */
+	(void)bcsess_query_version(&ss);
 	STATUS_UPDATE(s->st, snprintf(cs->uid, sizeof(cs->uid), "%.39s", s->o.uid););
 	if ((r = bcsess_start_video(&ss, s->o.substream)) < 0)
 		goto out;
 	STATUS_UPDATE(s->st, cs->stream_width = ss.info_width; cs->stream_height = ss.info_height;);
 	auq_mark_gap(s->q);
 	while (src_should_run(s)) {
+		version_to_status(s, &ss, &version_done);
 		if ((r = bcsess_run(&ss, RUN_SLICE_MS)) < 0)
 			break;
 		bcsess_stats(&ss, &lost, &retrans);
 		STATUS_UPDATE(s->st, cs->packets_lost = lost; cs->packets_retransmitted = retrans;);
 	}
-	if (!src_should_run(s))
-		r = 0;
 out:
-	if (r < 0 && r != -EACCES)
-		log_debug("camera session: %s", ss.err);
+	if (r == -ECANCELED || !src_should_run(s))
+		r = 0;   /* asked to stop (or nobody watches any more) while a step was waiting */
+	version_to_status(s, &ss, &version_done);
 	if (r == -EACCES || r == -ENOTSUP)
 		log_err("%s", ss.err);
-	bcsess_close(&ss, s->o.user, s->o.password, CLOSE_MS);
+	else if (r < 0 && found)   /* what went wrong with a camera that was there */
+		log_warn("camera session: %s", ss.err);
+	else if (r < 0)
+		log_debug("camera session: %s", ss.err);
+	/* A camera that is gone will not acknowledge a logout: do not wait for it. */
+	bcsess_close(&ss, s->o.user, s->o.password,
+		     r == -ETIMEDOUT || r == -ECONNRESET ? 0 : CLOSE_MS);
 	bcsess_free(&ss);
 	return r;
 }

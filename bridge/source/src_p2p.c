@@ -37,6 +37,11 @@ static int route_src(const struct sockaddr_in *to, struct in_addr *out)
 	return r;
 }
 
+static int src_p2p_keep_going(void *ctx)
+{
+	return src_should_run(ctx);
+}
+
 int src_p2p_find(struct src *s, struct bcsess *ss)
 {
 	struct p2p_client_cfg pc;
@@ -69,6 +74,8 @@ int src_p2p_find(struct src *s, struct bcsess *ss)
 			 s->o.iface[0] ? s->o.iface : "any interface");
 		return r;
 	}
+	pc.cancel.keep_going = src_p2p_keep_going;
+	pc.cancel.ctx = s;
 	if (s->o.connect_timeout_ms) {
 		uint64_t us = (uint64_t)s->o.connect_timeout_ms * 1000u;
 		pc.register_us = pc.connect_us = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
