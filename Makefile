@@ -108,9 +108,9 @@ check-conformance: all
 check-integration: all
 	@tests/run.sh integration
 
+# Every unit test and every integration script against the ASan+UBSan build (build/san).
 check-sanitize:
-	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 CC=clang all
-	@BUILD=build/san tests/run.sh unit conformance
+	@SAN_SCRIPTS=all tests/run.sh san
 
 clang:
 	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang all
