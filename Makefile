@@ -47,7 +47,7 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 .PHONY: all deps check check-unit check-conformance check-integration check-sanitize check-vm \
-        fuzz bench demo install clean clang
+        fuzz bench demo install clean clang soak
 all: $(PROGS) $(UNIT_BINS) $(BENCH_BINS) $(TOOL_BINS)
 
 define LIB_RULE
@@ -117,6 +117,11 @@ clang:
 
 check-vm: all
 	@tests/run.sh vm
+
+# One hour of camera drop-offs, 2 % loss and HTTP viewers (SOAK_SECONDS=N to change it); see
+# tests/integration/soak.sh for what it asserts and docs/reliability.md for the figures.
+soak: all
+	@tests/run.sh soak
 
 fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS)

@@ -5,6 +5,7 @@
 #   vm           tests/vm/run.sh (same exit convention)
 #   san          the unit tests and integration scripts against the clang ASan+UBSan build
 #   fuzz         every fuzzer for $FUZZ_SECONDS seconds (2 at a time)
+#   soak         tests/integration/soak.sh for $SOAK_SECONDS seconds (default one hour)
 # A skip is never counted as a pass.  Exit status 1 if anything failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -81,6 +82,12 @@ run_san() {
 		run_script "tests/integration/$s.sh" "san/integration/$s"
 	done
 	BUILD=$saved; LOGDIR=$BUILD/test-logs
+}
+
+# The long soak (tests/integration/soak.sh; make soak): SOAK_SECONDS, one hour by default.
+run_soak() {
+	local secs=${SOAK_SECONDS:-3600}
+	SOAK_SECONDS=$secs TEST_TIMEOUT=$((secs + 900)) run_script tests/integration/soak.sh soak
 }
 
 run_vm() {
