@@ -17,6 +17,7 @@ NETNS=()
 SANLOG=$TMP/san
 export ASAN_OPTIONS="halt_on_error=1:exitcode=66:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}:log_path=$SANLOG"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}:log_path=$SANLOG"
+export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 
 # san_reports: prints every sanitizer report written so far; status 1 if there is one.
 san_reports() {
