@@ -9,7 +9,7 @@
 #  - RSS (VmRSS) grows by less than 1 MiB: the largest sample after the warm-up is at most
 #    1 MiB above the largest sample of the warm-up, and the last sample at most 1 MiB above the
 #    sample at the end of the warm-up;
-#  - file descriptors and threads: every count seen after the warm-up was seen during it, and
+#  - file descriptors and threads: no count after the warm-up above the warm-up's largest, and
 #    the count at the end (no viewer, streaming) equals the warm-up's in the same situation;
 #  - no queue growth: the latency from the camera sending a frame (cam-sim's frame log) to the
 #    bridge writing it (the bridge's frame log, same CLOCK_MONOTONIC) does not grow: its median
@@ -118,11 +118,12 @@ if end[1] - rss_warm_end >= 1024: errors.append(f"RSS grew {end[1] - rss_warm_en
 # --- fds and threads
 for name, i in (("fds", 2), ("threads", 3)):
     seen = {s[i] for s in during}
-    new = sorted({s[i] for s in after} - seen)
+    # fewer (a session socket closed between sessions) is fine; more than ever before is not
+    new = sorted(v for v in {s[i] for s in after} - seen if v > max(seen))
     quiet = [s[i] for s in during if s[4] == 0 and s[5] == 'streaming']
     print(f"{name}: warm-up {sorted(seen)}, after {sorted({s[i] for s in after})}, end {end[i]}"
           f" (warm-up quiet {sorted(set(quiet))})")
-    if new: errors.append(f"{name}: counts {new} after the warm-up never seen during it")
+    if new: errors.append(f"{name}: counts {new} after the warm-up, above any during it")
     if quiet and end[i] not in quiet: errors.append(f"{name}: {end[i]} at the end, {sorted(set(quiet))} when quiet in the warm-up")
 # --- output rate and latency (frame logs: bridge "MARKER MONO_US KIND", sim "COUNTER MONO_US ...")
 W = [(int(m), int(ts), k) for m, ts, k in (l.split() for l in open(flog) if l.strip())]
