@@ -55,7 +55,7 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 .PHONY: all deps check check-unit check-conformance check-integration check-sanitize check-vm \
-        fuzz bench demo install clean clang
+        fuzz bench demo install clean clang soak
 all: $(PROGS) $(UNIT_BINS) $(BENCH_BINS) $(TOOL_BINS)
 
 .PHONY: progs pkgcheck pkgcheck-test
@@ -134,15 +134,20 @@ check-conformance: all
 check-integration: all
 	@tests/run.sh integration
 
+# Every unit test and every integration script against the ASan+UBSan build (build/san).
 check-sanitize:
-	@$(MAKE) --no-print-directory BUILD=build/san SAN=1 CC=clang all
-	@BUILD=build/san tests/run.sh unit conformance
+	@SAN_SCRIPTS=all tests/run.sh san
 
 clang:
 	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang all
 
 check-vm: all
 	@tests/run.sh vm
+
+# One hour of camera drop-offs, 2 % loss and HTTP viewers (SOAK_SECONDS=N to change it); see
+# tests/integration/soak.sh for what it asserts and docs/reliability.md for the figures.
+soak: all
+	@tests/run.sh soak
 
 fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS)

@@ -3,8 +3,9 @@
 #   unit         every build/tests/test_* (cmocka; the conformance tests are among them)
 #   integration  every tests/integration/*.sh  (exit 0 = pass, 77 = skip, else fail)
 #   vm           tests/vm/run.sh (same exit convention)
-#   san          the unit tests built by clang with ASan+UBSan
+#   san          the unit tests and integration scripts against the clang ASan+UBSan build
 #   fuzz         every fuzzer for $FUZZ_SECONDS seconds (2 at a time)
+#   soak         tests/integration/soak.sh for $SOAK_SECONDS seconds (default one hour)
 # A skip is never counted as a pass.  Exit status 1 if anything failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -61,15 +62,32 @@ run_integration() {
 	done
 }
 
-# The unit tests again, built by clang with ASan+UBSan (also proves the clang -Werror build).
+# The unit tests again, built by clang with ASan+UBSan (also proves the clang -Werror build),
+# then integration scripts against the programs of that build (tests/integration/lib.sh fails a
+# script on any sanitizer report).  SAN_SCRIPTS: the scripts to run, or "all"; the default is
+# the ones that run the most of cam-bridge and cam-sim, to keep `make check` within its budget.
+SAN_SCRIPTS=${SAN_SCRIPTS:-bridge_sim reload bridge_life http_bridge url_sources restart}
 run_san() {
 	if ! make --no-print-directory BUILD=build/san SAN=1 CC=clang all >"$LOGDIR/san-build.log" 2>&1; then
 		fail=$((fail + 1)); failed_names+=("san-build"); tail -n 60 "$LOGDIR/san-build.log"; return
 	fi
-	local saved=$BUILD
+	local saved=$BUILD s
 	BUILD=build/san
+	LOGDIR=$BUILD/test-logs; mkdir -p "$LOGDIR"
 	ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} run_unit
-	BUILD=$saved
+	for s in tests/integration/*.sh; do
+		[ -x "$s" ] || continue
+		s=$(basename "$s" .sh)
+		[ "$SAN_SCRIPTS" = all ] || [[ " $SAN_SCRIPTS " == *" $s "* ]] || continue
+		run_script "tests/integration/$s.sh" "san/integration/$s"
+	done
+	BUILD=$saved; LOGDIR=$BUILD/test-logs
+}
+
+# The long soak (tests/integration/soak.sh; make soak): SOAK_SECONDS, one hour by default.
+run_soak() {
+	local secs=${SOAK_SECONDS:-3600}
+	SOAK_SECONDS=$secs TEST_TIMEOUT=$((secs + 900)) run_script tests/integration/soak.sh soak
 }
 
 run_vm() {

@@ -11,12 +11,34 @@ TMP=$(mktemp -d /tmp/cb-it.XXXXXX)
 PIDS=()
 NETNS=()
 
+# Sanitizer builds (BUILD=build/san): every ASan/UBSan/LSan report of every program goes to a
+# file $TMP/san.PID, whatever the test does with that program's stderr or exit status, and
+# cleanup turns any such report into a failure.  Ignored by programs built without sanitizers.
+SANLOG=$TMP/san
+export ASAN_OPTIONS="halt_on_error=1:exitcode=66:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}:log_path=$SANLOG"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}:log_path=$SANLOG"
+export LSAN_OPTIONS="suppressions=$ROOT/tests/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+
+# san_reports: prints every sanitizer report written so far; status 1 if there is one.
+san_reports() {
+	local f rc=0
+	for f in "$SANLOG".*; do
+		[ -s "$f" ] || continue
+		echo "FAIL: sanitizer report ($(basename "$f")):"
+		sed -n "/^Shadow bytes around/q;p" "$f" | head -n 80
+		rc=1
+	done
+	return $rc
+}
+
 cleanup() {
-	local p n
+	local rc=$? p n
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
 	for n in "${NETNS[@]}"; do ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null; ip netns del "$n" 2>/dev/null; done
+	san_reports || rc=1
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"
+	exit $rc
 }
 trap cleanup EXIT
 
