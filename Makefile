@@ -46,7 +46,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
-.PHONY: all deps check check-unit check-conformance check-integration check-sanitize check-vm \
+.PHONY: all deps check check-unit check-conformance check-integration check-sanitize check-vm check-vm-long \
         fuzz bench demo install clean clang
 all: $(PROGS) $(UNIT_BINS) $(BENCH_BINS) $(TOOL_BINS)
 
@@ -117,6 +117,10 @@ clang:
 
 check-vm: all
 	@tests/run.sh vm
+
+# Chromium and motion inside the VM, with both module versions: too slow for `make check`.
+check-vm-long: all
+	@tests/run.sh vm-long
 
 fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS)

@@ -2,7 +2,8 @@
 # Runs groups of tests and prints one closing line "N passed, N failed, N skipped".
 #   unit         every build/tests/test_* (cmocka; the conformance tests are among them)
 #   integration  every tests/integration/*.sh  (exit 0 = pass, 77 = skip, else fail)
-#   vm           tests/vm/run.sh (same exit convention)
+#   vm           tests/vm/run.sh, once per module: the distribution's (dkms) and 0.13.2
+#   vm-long      tests/vm/run.sh VM_LONG=1 (Chromium, motion), once per module
 #   san          the unit tests built by clang with ASan+UBSan
 #   fuzz         every fuzzer for $FUZZ_SECONDS seconds (2 at a time)
 # A skip is never counted as a pass.  Exit status 1 if anything failed.
@@ -73,7 +74,17 @@ run_san() {
 }
 
 run_vm() {
-	[ -x tests/vm/run.sh ] && run_script tests/vm/run.sh vm/run
+	local m
+	for m in dkms 0.13.2; do
+		VM_MODULE=$m run_script tests/vm/run.sh vm/$m
+	done
+}
+
+run_vm-long() {
+	local m
+	for m in dkms 0.13.2; do
+		VM_LONG=1 VM_MODULE=$m run_script tests/vm/run.sh vm-long/$m
+	done
 }
 
 run_fuzz() {
