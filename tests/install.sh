@@ -1,7 +1,8 @@
 #!/bin/sh
 # `make install`: tests/install.sh DESTDIR PREFIX BUILD
 # Installs the programs, the systemd units, the udev rule, the modprobe generator, config
-# examples, man pages and notes under DESTDIR.  Directories (override from the environment):
+# examples, man pages, the README, docs/ and notes under DESTDIR.
+# Directories (override from the environment):
 #   BINDIR=PREFIX/bin  SBINDIR=PREFIX/sbin  MANDIR=PREFIX/share/man  DOCDIR=PREFIX/share/doc/cam-bridge
 #   SYSCONFDIR=/etc (PREFIX/etc unless PREFIX is /usr; cam-bridge itself reads /etc/cam-bridge)
 #   SYSTEMDUNITDIR  from `pkg-config --variable=systemdsystemunitdir systemd`, else /lib/systemd/system
@@ -67,4 +68,9 @@ done
 
 inst 0644 dkms-notes.md "$DOCDIR/dkms-notes.md"
 [ -f README.md ] && inst 0644 README.md "$DOCDIR/README.md"
+# The README's links into docs/ keep working in DOCDIR.
+for f in docs/*.md; do
+	[ -f "$f" ] || continue
+	inst 0644 "$f" "$DOCDIR/$f"
+done
 exit 0

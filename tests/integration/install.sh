@@ -23,12 +23,29 @@ $p/share/doc/cam-bridge/examples/modprobe-cam-bridge.conf.example
 $p/share/doc/cam-bridge/examples/modules-load-cam-bridge.conf.example
 $p/share/doc/cam-bridge/dkms-notes.md
 $p/share/doc/cam-bridge/README.md
+$(cd "$ROOT" && for f in docs/*.md; do [ -f "$f" ] && echo "$p/share/doc/cam-bridge/$f"; done)
 $p/share/man/man1/cam-sim.1
 $p/share/man/man1/cam-bridge-dump.1
 $p/share/man/man8/cam-bridge.8
 $p/share/man/man8/cam-bridge-modprobe-gen.8
 $( [ -f "$ROOT/config/camera.conf.example" ] && printf '%s\n' "$e/cam-bridge/camera.conf.example" "$p/share/doc/cam-bridge/examples/camera.conf.example")
 X
+}
+
+# The installed README and docs/*.md link to each other (and to dkms-notes.md) by relative
+# paths: every such .md link must resolve in the installed doc dir.  CONTRIBUTING.md is for the
+# source tree only and is not installed.
+check_doc_links() {   # $1 = installed DOCDIR
+	local doc=$1 f t n=0
+	for f in "$doc/README.md" "$doc"/docs/*.md; do
+		[ -f "$f" ] || fail "${f#$doc/} not installed"
+		for t in $(grep -o '](\([^)#]*\.md\)[)#]' "$f" | sed 's/^](//; s/.$//' | grep -v '^https\?:' | sort -u); do
+			[ "$(basename "$t")" = CONTRIBUTING.md ] && continue
+			[ -f "$(dirname "$f")/$t" ] || fail "installed ${f#$doc/} links to $t, which is not installed"
+			n=$((n + 1))
+		done
+	done
+	ok "installed docs: $n links between README.md, docs/*.md and dkms-notes.md resolve"
 }
 
 check_tree() {   # $1 = DESTDIR, $2 = PREFIX, $3 = SYSCONFDIR
@@ -43,6 +60,7 @@ check_tree() {   # $1 = DESTDIR, $2 = PREFIX, $3 = SYSCONFDIR
 	grep -qx "ExecStart=$p/bin/cam-bridge -c /etc/cam-bridge/%i.conf" "$d$UNITDIR/cam-bridge@.service" ||
 		fail "PREFIX=$p: ExecStart is $(grep ^ExecStart= "$d$UNITDIR/cam-bridge@.service")"
 	cmp -s "$ROOT/udev/70-cam-bridge.rules" "$d$UDEVDIR/rules.d/70-cam-bridge.rules" || fail "udev rule differs"
+	check_doc_links "$d$p/share/doc/cam-bridge"
 	ok "PREFIX=$p: $(find "$d" -type f | wc -l) files where expected, ExecStart=$p/bin/cam-bridge"
 }
 
