@@ -3,7 +3,8 @@
 #   unit         every build/tests/test_* (cmocka; the conformance tests are among them)
 #   integration  every tests/integration/*.sh  (exit 0 = pass, 77 = skip, else fail)
 #   vm           tests/vm/run.sh, once per module: the distribution's (dkms) and 0.13.2
-#   vm-long      tests/vm/run.sh VM_LONG=1 (Chromium, motion), once per module
+#   vm-long      tests/vm/run.sh VM_LONG=1 (Chromium, motion), once per module, and
+#                VM_SYSTEMD=1 (systemd as PID 1 runs cam-bridge@camera1.service)
 #   san          the unit tests built by clang with ASan+UBSan
 #   fuzz         every fuzzer for $FUZZ_SECONDS seconds (2 at a time)
 # A skip is never counted as a pass.  Exit status 1 if anything failed.
@@ -85,6 +86,7 @@ run_vm-long() {
 	for m in dkms 0.13.2; do
 		VM_LONG=1 VM_MODULE=$m run_script tests/vm/run.sh vm-long/$m
 	done
+	VM_SYSTEMD=1 VM_MODULE=0.13.2 run_script tests/vm/run.sh vm-long/systemd
 }
 
 run_fuzz() {

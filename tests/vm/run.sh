@@ -11,6 +11,8 @@
 # 12), "0.13.2" = upstream 0.13.2 built here from ../shared/vendor/v4l2loopback-0.13.2.tar.gz
 # (V4L2LOOPBACK_TARBALL) into $BUILD/vm/ against the guest kernel's headers.  Unset: both, one
 # after the other.  VM_LONG=1 runs the slow consumers instead (Chromium, motion): make check-vm-long.
+# VM_SYSTEMD=1 boots systemd as PID 1, which starts cam-bridge@camera1.service itself
+# (tests/vm/guest-systemd.sh; also in make check-vm-long).
 #
 # Exit 0 pass, 77 skip (only when QEMU, the kernel/module packages or the 0.13.2 tarball are
 # missing: run `make deps`), anything else fail.  tests/vm/out/MODULE[-long]/ (console, guest
@@ -26,6 +28,7 @@ case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 VMDIR=$BUILD/vm
 VM_TIMEOUT=${VM_TIMEOUT:-600}
 VM_LONG=${VM_LONG:-0}
+VM_SYSTEMD=${VM_SYSTEMD:-0}
 
 # Both modules, one after the other: the worst result wins (fail > skip > pass).
 if [ -z "${VM_MODULE:-}" ]; then
@@ -40,6 +43,7 @@ fi
 case $VM_MODULE in dkms | 0.13.2) ;; *) echo "FAIL: VM_MODULE=$VM_MODULE: want dkms or 0.13.2"; exit 1 ;; esac
 OUT=$ROOT/tests/vm/out/$VM_MODULE
 [ "$VM_LONG" = 1 ] && OUT=$OUT-long
+[ "$VM_SYSTEMD" = 1 ] && OUT=$OUT-systemd
 mkdir -p "$ROOT/tests/vm/out"
 
 skip() { echo "SKIP: $*"; exit 77; }
@@ -155,6 +159,8 @@ printf '127.0.0.1 localhost\n::1 localhost\n' >"$IR/etc/hosts"
 
 MEM=512
 [ "$VM_LONG" = 1 ] && MEM=1536   # Chromium
+SYSTEMDARGS=
+[ "$VM_SYSTEMD" = 1 ] && SYSTEMDARGS=" cb_systemd=1 systemd.unit=cam-vm.target systemd.show_status=0"
 
 # ---- boot ------------------------------------------------------------------------------------
 echo "booting ($(elapsed) s after start)"
@@ -164,7 +170,7 @@ timeout -k 5 "$VM_TIMEOUT" "$QEMU" \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-serial "file:$OUT/console.log" \
 	-kernel "$VMLINUX" -initrd "$VMDIR/initramfs.cpio" \
-	-append "console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init mitigations=off cb_long=$VM_LONG$MODARGS${VM_GUEST:+ cb_guest=$VM_GUEST}" \
+	-append "console=ttyS0 panic=-1 quiet loglevel=4 rdinit=/init mitigations=off cb_long=$VM_LONG$MODARGS$SYSTEMDARGS${VM_GUEST:+ cb_guest=$VM_GUEST}" \
 	-virtfs "local,path=/usr,mount_tag=usr,security_model=none,readonly=on" \
 	-virtfs "local,path=$OUT,mount_tag=out,security_model=none" \
 	-virtfs "local,path=$ROOT,mount_tag=src,security_model=none,readonly=on" \
@@ -206,7 +212,7 @@ grep -E '^(ok|FAIL|NOTRUN) ' "$OUT/results"
 nok=$(grep -c '^ok ' "$OUT/results")
 nfail=$(grep -c '^FAIL ' "$OUT/results")
 nnot=$(grep -c '^NOTRUN ' "$OUT/results")
-echo "VM test ($VM_MODULE$( [ "$VM_LONG" = 1 ] && echo ", long")): $nok ok, $nfail failed, $nnot not run; $(elapsed) s wall, kernel $KVER, module $(cat "$OUT/module" 2>/dev/null)"
+echo "VM test ($VM_MODULE$( [ "$VM_LONG" = 1 ] && echo ", long")$( [ "$VM_SYSTEMD" = 1 ] && echo ", systemd")): $nok ok, $nfail failed, $nnot not run; $(elapsed) s wall, kernel $KVER, module $(cat "$OUT/module" 2>/dev/null)"
 [ "$nfail" -eq 0 ] || fail "$nfail guest checks failed (logs in ${OUT#"$ROOT"/}/)"
 [ "$nok" -ge 5 ] || fail "only $nok checks passed"
 echo "PASS"
