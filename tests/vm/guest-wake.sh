@@ -117,6 +117,25 @@ else
 		sleep 3   # the camera falls asleep again (--sleep-after 2)
 	done
 	kill $TL
+
+	# ---- the bridge restarted while a consumer streams (systemctl restart with Zoom open) -----
+	# The new bridge asks for the current consumer count when it subscribes: it must wake the
+	# camera without the consumer doing anything.
+	bg v4l2-ctl -d $DEV --stream-mmap=3 --stream-count=100000 --stream-to=/dev/null >/out/wake_restart_cons.log 2>&1
+	CR=$!
+	wait_live $NAME 40 || bad "wake: the long consumer did not wake the camera: healthz '$(healthz $NAME)'"
+	stop_bridge $NAME wake-bridge KILL
+	s0=$(sim_sessions $NAME)
+	start_bridge $NAME wake-bridge2
+	if wait_live $NAME 40 && [ "$(v4l2_clients $NAME)" = 1 ]; then
+		ok "wake: a bridge (re)started while a consumer streams sees it at once (v4l2 consumers 1) and wakes the camera (cam-sim sessions $s0 -> $(sim_sessions $NAME))"
+	else
+		bad "wake: bridge restarted under a streaming consumer: v4l2 consumers '$(v4l2_clients $NAME)', healthz '$(healthz $NAME)', sessions $s0 -> $(sim_sessions $NAME)"
+	fi
+	kill -TERM $CR 2>/dev/null; wait $CR 2>/dev/null   # (a background job ignores SIGINT)
+	stop_bridge $NAME wake-bridge2 KILL
+	start_bridge $NAME wake-bridge
+	wait_caps $DEV capture 20 || bad "wake: $DEV is $(caps $DEV) after the bridge's restart"
 fi
 
 # ---- two consumers at once ------------------------------------------------------------------
@@ -133,7 +152,7 @@ read_frames 10 /out/two_read.yuv 2>/out/two_read.log
 rc3=$?
 n2=$(v4l2_clients $NAME)
 if kill -0 $C1 2>/dev/null; then
-	kill -INT $C1; wait $C1
+	kill -TERM $C1; wait $C1   # SIGTERM: background jobs of a script ignore SIGINT
 	# Stopped mid-picture: keep the whole pictures.
 	ps=$((BW * BH * 3 / 2)); sz=$(stat -c %s /out/two_first.yuv)
 	truncate -s $((sz / ps * ps)) /out/two_first.yuv
