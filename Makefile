@@ -55,7 +55,7 @@ TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
 
 .PHONY: all deps check check-unit check-conformance check-integration check-sanitize check-vm \
-        fuzz bench demo install clean clang soak
+        check-vm-long fuzz bench demo install clean clang soak
 all: $(PROGS) $(UNIT_BINS) $(BENCH_BINS) $(TOOL_BINS)
 
 .PHONY: progs pkgcheck pkgcheck-test
@@ -148,6 +148,10 @@ check-vm: all
 # tests/integration/soak.sh for what it asserts and docs/reliability.md for the figures.
 soak: all
 	@tests/run.sh soak
+
+# Chromium and motion inside the VM, with both module versions: too slow for `make check`.
+check-vm-long: all
+	@tests/run.sh vm-long
 
 fuzz:
 	@$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk FUZZ_SECONDS=$(FUZZ_SECONDS)

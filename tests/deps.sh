@@ -10,7 +10,7 @@ TEST_PKGS="libcmocka-dev ffmpeg valgrind iproute2 curl v4l-utils python3 systemd
  chromium lintian debhelper devscripts dpkg-dev"
 # The VM test boots Debian's own kernel with the real v4l2loopback module under QEMU.
 VM_PKGS="qemu-system-x86 linux-image-amd64 linux-headers-amd64 v4l2loopback-dkms dkms kmod cpio
- busybox-static bc time gstreamer1.0-tools gstreamer1.0-plugins-good"
+ busybox-static bc time gstreamer1.0-tools gstreamer1.0-plugins-good motion"
 
 # make demo: only what the demo needs (the build, python3 for its port check, v4l2-ctl).
 DEMO_PKGS="python3 v4l-utils"

@@ -2,7 +2,9 @@
 # Runs groups of tests and prints one closing line "N passed, N failed, N skipped".
 #   unit         every build/tests/test_* (cmocka; the conformance tests are among them)
 #   integration  every tests/integration/*.sh  (exit 0 = pass, 77 = skip, else fail)
-#   vm           tests/vm/run.sh (same exit convention)
+#   vm           tests/vm/run.sh, once per module: the distribution's (dkms) and 0.13.2
+#   vm-long      tests/vm/run.sh VM_LONG=1 (Chromium, motion), once per module, and
+#                VM_SYSTEMD=1 (systemd as PID 1 runs cam-bridge@camera1.service)
 #   san          the unit tests and integration scripts against the clang ASan+UBSan build
 #   fuzz         every fuzzer for $FUZZ_SECONDS seconds (2 at a time)
 #   soak         tests/integration/soak.sh for $SOAK_SECONDS seconds (default one hour)
@@ -91,7 +93,18 @@ run_soak() {
 }
 
 run_vm() {
-	[ -x tests/vm/run.sh ] && run_script tests/vm/run.sh vm/run
+	local m
+	for m in dkms 0.13.2; do
+		VM_MODULE=$m run_script tests/vm/run.sh vm/$m
+	done
+}
+
+run_vm-long() {
+	local m
+	for m in dkms 0.13.2; do
+		VM_LONG=1 VM_MODULE=$m run_script tests/vm/run.sh vm-long/$m
+	done
+	VM_SYSTEMD=1 VM_MODULE=0.13.2 run_script tests/vm/run.sh vm-long/systemd
 }
 
 run_fuzz() {

@@ -57,6 +57,8 @@ void sim_cfg_usage(FILE *f)
 "  --sub-fps N            sub stream frame rate (default 10)\n"
 "  --gop N                frames between keyframes (default 2 s worth)\n"
 "  --audio                also send AAC audio (16 kHz mono tone) with the live source\n"
+"  --first-marker N       frame counter of the first picture (default 0); two cameras\n"
+"                         counting from far-apart values can be told apart in the output\n"
 "  --frame-log FILE       one line per video frame sent:\n"
 "                         COUNTER MONO_US REAL_US STREAM(main|sub) TYPE(I|P) BYTES\n"
 "\n"
@@ -91,7 +93,7 @@ enum {
 	O_LISTEN = 256, O_DISC_PORT, O_TCP_PORT, O_UID, O_USER, O_PASSWORD, O_ENC, O_SOURCE,
 	O_CODEC, O_SIZE, O_FPS, O_SUB_SIZE, O_SUB_FPS, O_GOP, O_AUDIO, O_FRAME_LOG, O_BATTERY,
 	O_CHARGING, O_DRAIN, O_SLEEP_AFTER, O_WAKE_DELAY, O_MOTION_EVERY, O_DROPOFF, O_FIFO,
-	O_LOSS, O_DUP, O_REORDER, O_DELAY, O_JITTER, O_SEED,
+	O_LOSS, O_DUP, O_REORDER, O_DELAY, O_JITTER, O_SEED, O_FIRST_MARKER,
 };
 
 static const struct option opts[] = {
@@ -125,6 +127,7 @@ static const struct option opts[] = {
 	{ "delay", required_argument, NULL, O_DELAY },
 	{ "jitter", required_argument, NULL, O_JITTER },
 	{ "seed", required_argument, NULL, O_SEED },
+	{ "first-marker", required_argument, NULL, O_FIRST_MARKER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -300,6 +303,11 @@ int sim_cfg_parse(struct sim_cfg *c, int argc, char **argv)
 		case O_JITTER:
 			r = parse_long(optarg, 0, 10000, &v);
 			*(opt == O_DELAY ? &c->delay_ms : &c->jitter_ms) = (int)v;
+			break;
+		case O_FIRST_MARKER:
+			/* the marker carries 32 bits; leave room to count for years at 60 fps */
+			r = parse_long(optarg, 0, 2000000000L, &v);
+			c->first_marker = (uint32_t)v;
 			break;
 		case O_SEED: {
 			char *end;

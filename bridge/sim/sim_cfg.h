@@ -31,6 +31,7 @@ struct sim_cfg {
 	int codec;                   /* DEC_H264 / DEC_H265 (live source) */
 	struct sim_stream_cfg stream[SIM_NSTREAMS];
 	int audio;                   /* send AAC audio packets (live source) */
+	uint32_t first_marker;       /* frame marker of the first picture (tells cameras apart) */
 
 	/* battery camera life */
 	int battery;                 /* percent */

@@ -56,6 +56,7 @@ int sim_src_new(const struct sim_cfg *cfg, int idx, int notify_fd, struct sim_sr
 		return -ENOMEM;
 	s->sc = cfg->stream[idx];
 	s->codec = cfg->codec;
+	s->counter = cfg->first_marker;
 	s->notify_fd = notify_fd;
 	if (strcmp(cfg->source, "live") != 0) {
 		r = annexb_open(cfg->source, &s->file);

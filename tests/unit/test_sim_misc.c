@@ -106,10 +106,12 @@ static void test_options(void **state)
 			     "--size", "640x480", "--fps", "25", "--sub-size", "320x240",
 			     "--sub-fps", "5", "--battery", "50", "--sleep-after", "30",
 			     "--loss", "1.5", "--dup", "2", "--reorder", "3", "--delay", "10",
-			     "--jitter", "4", "--seed", "9", "--frame-log", "/tmp/x", NULL };
+			     "--jitter", "4", "--seed", "9", "--frame-log", "/tmp/x",
+			     "--first-marker", "1000000", NULL };
 	const char *bad[][3] = { { "--size", "641x480", NULL }, { "--encryption", "rot13", NULL },
 				 { "--loss", "101", NULL }, { "--fps", "0", NULL },
-				 { "--disc-port", "70000", NULL }, { "--bogus", NULL, NULL } };
+				 { "--disc-port", "70000", NULL }, { "--bogus", NULL, NULL },
+				 { "--first-marker", "-1", NULL }, { "--first-marker", "3000000000", NULL } };
 
 	(void)state;
 	assert_int_equal(parse(&c, (const char *const[]){ NULL }), 0);
@@ -117,6 +119,7 @@ static void test_options(void **state)
 	assert_int_equal(c.disc_ports[0], 2015);
 	assert_int_equal(c.disc_ports[1], 2018);
 	assert_int_equal(c.tcp_port, 9000);
+	assert_int_equal(c.first_marker, 0);
 	assert_int_equal(parse(&c, ok), 0);
 	assert_int_equal(c.n_disc_ports, 2);
 	assert_int_equal(c.disc_ports[0], 0);
@@ -127,6 +130,7 @@ static void test_options(void **state)
 	assert_int_equal(c.reorder, 3);
 	assert_true(c.loss > 1.4 && c.loss < 1.6);
 	assert_int_equal(c.seed, 9);
+	assert_int_equal(c.first_marker, 1000000);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_true(parse(&c, bad[i]) < 0);
 }

@@ -3,7 +3,8 @@
 checks what a consumer saw.
 
     markers.py FILE FORMAT WxH [--min N] [--max N] [--ge C] [--placeholder-ok] [--need-placeholder]
-               [--allow-repeat] [--need-resume] [--need-stall-resume N]
+               [--allow-repeat] [--need-resume] [--need-stall-resume N] [--need-wake]
+               [--times FRAMECRC] [--range LO HI]
 
 FORMAT: i420, nv12 or yuyv (packed pictures, no padding).  Prints the counters, then one
 verdict line.  Checks: the file is a whole number of pictures; at least --min (default 1)
@@ -17,6 +18,12 @@ keep the rate) but still wants the last counter above the first.  --need-resume 
 pictures both before and after a run of unmarked (placeholder) ones: the stream came back.
 --need-stall-resume N wants a stall of at least N pictures (unmarked, torn, or repeating the last
 counter: the camera was away) followed by a higher counter (it came back).
+--need-wake wants what a consumer of a sleeping camera sees: placeholder pictures first, then
+the camera's, and no placeholder after the first camera picture; it reports how many pictures
+came before the first camera picture and, with --times (ffmpeg's framecrc output for the same
+pictures), how long after the consumer's first picture it came: the wake latency.
+--range LO HI wants every counter within [LO, HI] (each simulated camera counts from its own
+--first-marker: a picture from another camera is out of range).
 Exit 0 ok, 1 not.
 
 The reading rule is marker.c's: the centre half of each of the 32 cells of the top h/16 rows;
@@ -69,6 +76,22 @@ def read_marker(buf, off, fmt, w, h, rows=None):
     return v
 
 
+def read_framecrc(path):
+    """Timestamps in seconds from ffmpeg's framecrc output ("#tb 0: 1/1000000", then
+    "0, PTS, DTS, DURATION, SIZE, CRC" per picture)."""
+    tb, pts = 1.0, []
+    with open(path) as f:
+        for line in f:
+            if line.startswith("#tb 0:"):
+                num, den = line.split(":", 1)[1].strip().split("/")
+                tb = int(num) / int(den)
+            elif line and line[0].isdigit():
+                fields = [x.strip() for x in line.split(",")]
+                if fields[0] == "0":
+                    pts.append(int(fields[1]) * tb)
+    return pts
+
+
 def main(argv):
     args = argv[1:]
     if len(args) < 3:
@@ -78,6 +101,7 @@ def main(argv):
     w, h = (int(x) for x in size.lower().split("x"))
     opts = args[3:]
     mn, mx, ge, ph_ok, need_ph, rep, resume, stall = 1, None, None, False, False, False, False, 0
+    wake, times, rng = False, None, None
     i = 0
     while i < len(opts):
         o = opts[i]
@@ -95,6 +119,12 @@ def main(argv):
             rep = True
         elif o == "--need-resume":
             ph_ok = resume = True
+        elif o == "--need-wake":
+            wake = ph_ok = rep = True
+        elif o == "--times":
+            times = opts[i + 1]; i += 1
+        elif o == "--range":
+            rng = (int(opts[i + 1]), int(opts[i + 2])); i += 2
         elif o == "--need-stall-resume":
             stall = int(opts[i + 1]); i += 1
             ph_ok = rep = True
@@ -110,7 +140,7 @@ def main(argv):
         problems.append("empty file")
     if len(data) % ps:
         problems.append("%d bytes is not a whole number of %d-byte pictures" % (len(data), ps))
-    counters, torn = [], 0
+    counters, torn, info = [], 0, []
     bh = h // 16
     for k in range(len(data) // ps):
         c = read_marker(data, k * ps, fmt, w, h)
@@ -160,6 +190,28 @@ def main(argv):
         s = "".join("m" if c >= 0 else ("u" if c == -1 else "") for c in counters)
         if "mu" not in s or "um" not in s[s.index("mu"):]:
             problems.append("no marked -> unmarked -> marked sequence (stream did not come back)")
+    if wake:
+        first = next((k for k, c in enumerate(counters) if c >= 0), None)
+        if first is None:
+            problems.append("no camera picture: the camera never woke")
+        elif first == 0:
+            problems.append("the first picture is already the camera's (no placeholder while it woke)")
+        else:
+            later = sum(1 for c in counters[first:] if c == -1)
+            if later:
+                problems.append("%d placeholder pictures after the first camera picture" % later)
+            note = "%d placeholder pictures before the first camera picture" % first
+            if times:
+                pts = read_framecrc(times)
+                if len(pts) > first:
+                    note += ", %.2f s after the consumer's first picture" % (pts[first] - pts[0])
+                    info.append("wake_latency_s=%.2f" % (pts[first] - pts[0]))
+                else:
+                    problems.append("%s: %d timestamps for %d pictures" % (times, len(pts), len(counters)))
+            info.append(note)
+    if rng and marked and (min(marked) < rng[0] or max(marked) > rng[1]):
+        problems.append("counters %d..%d outside [%d, %d]: another camera's pictures" % (
+            min(marked), max(marked), rng[0], rng[1]))
     if ge is not None and marked and marked[0] < ge:
         problems.append("first counter %d < %d" % (marked[0], ge))
     if torn * 4 > len(counters):
@@ -171,7 +223,8 @@ def main(argv):
     if problems:
         print("FAIL %s: %s" % (path, "; ".join(problems)))
         return 1
-    print("ok %s: %d..%d increasing" % (path, marked[0], marked[-1]) if marked else "ok %s" % path)
+    extra = ("; " + "; ".join(info)) if info else ""
+    print(("ok %s: %d..%d increasing" % (path, marked[0], marked[-1]) if marked else "ok %s" % path) + extra)
     return 0
 
 

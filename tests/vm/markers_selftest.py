@@ -45,6 +45,12 @@ CASES = [  # (pictures, options, expected exit)
     ([picture(5)] + [PLACEHOLDER] * 5, ["--need-stall-resume", "4"], 1),
     ([picture(c) for c in (5, 6)], ["--min", "3"], 1),
     ([picture(c) for c in (5, 6, 7)], ["--max", "2"], 1),
+    ([PLACEHOLDER, PLACEHOLDER, picture(5), picture(6), picture(6), picture(7)], ["--need-wake"], 0),
+    ([picture(5), picture(6)], ["--need-wake"], 1),           # no placeholder while waking
+    ([PLACEHOLDER, PLACEHOLDER], ["--need-wake", "--min", "0"], 1),   # never woke
+    ([PLACEHOLDER, picture(5), PLACEHOLDER, picture(6)], ["--need-wake"], 1),
+    ([picture(c) for c in (1000000, 1000001)], ["--range", "1000000", "1999999"], 0),
+    ([picture(c) for c in (5, 6)], ["--range", "1000000", "1999999"], 1),
 ]
 
 bad = 0
@@ -65,5 +71,17 @@ with tempfile.TemporaryDirectory() as d:
                       capture_output=True).returncode != 1:
         bad += 1
         print("markers self-test: a partial picture was accepted")
-print("markers self-test: %d cases, %d wrong" % (len(CASES) + 1, bad))
+    # The wake latency from ffmpeg's framecrc timestamps: 3 placeholders at 0.1 s intervals.
+    p = os.path.join(d, "wake.yuv")
+    with open(p, "wb") as f:
+        f.write(b"".join([PLACEHOLDER] * 3 + [picture(c) for c in (5, 6, 7)]))
+    crc = os.path.join(d, "wake.crc")
+    with open(crc, "w") as f:
+        f.write("#tb 0: 1/1000000\n" + "".join("0, %d, %d, 1, 115200, 0x0\n" % (5000000 + k * 100000, 5000000 + k * 100000) for k in range(6)))
+    r = subprocess.run([sys.executable, os.path.join(HERE, "markers.py"), p, "i420", "%dx%d" % (W, H),
+                        "--need-wake", "--times", crc], capture_output=True, text=True)
+    if r.returncode != 0 or "wake_latency_s=0.30" not in r.stdout:
+        bad += 1
+        print("markers self-test: wake latency from framecrc:\n%s" % r.stdout)
+print("markers self-test: %d cases, %d wrong" % (len(CASES) + 2, bad))
 sys.exit(1 if bad else 0)
