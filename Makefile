@@ -124,6 +124,12 @@ fuzz:
 bench: all
 	@tests/bench/run.sh
 
+# One short iteration of every benchmark run (CI; also part of make check as
+# tests/integration/bench_smoke.sh).
+.PHONY: bench-smoke
+bench-smoke: all
+	@BUILD=$(BUILD) tests/integration/bench_smoke.sh
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/demo.sh
