@@ -17,6 +17,8 @@
 # Also runs the bench_* programs (not with BENCH_SMOKE=1).
 # BENCH_SECONDS (default 10): frames per bridge run = SECONDS x fps.  BENCH_SMOKE=1: the short
 # version for CI (make bench-smoke): 640x360 only, 2 s files and runs, 2 cameras, 3 viewers.
+# BENCH_ONLY=PART[,PART]: only those of programs, runs, mjpeg, scale (e.g. BENCH_ONLY=scale
+# BENCH_SCALE=1 for the camera sweep alone).
 # Prints measurements; fails only when a run did not happen (no frames, a program died).
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/../integration/e2e_lib.sh"
@@ -40,10 +42,11 @@ RES=$TMP/results
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 echo "bench: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(awk '/MemTotal/ {printf "%.0f GiB", $2 / 1048576}' /proc/meminfo); load at start $(load); $RUNS runs"
 echo "bench: $(ffmpeg -version | head -1 | cut -d' ' -f1-3); cam-bridge $(git -C "$ROOT" describe --always --dirty 2>/dev/null)"
+want() { [[ ,${BENCH_ONLY:-programs,runs,mjpeg,scale}, == *,$1,* ]]; }
 put() { printf '%s\t%s\n' "$1" "$2" >>"$RES"; }   # ROW VALUE
 
 # ---- the benchmark programs ----------------------------------------------------------------
-if [ "$SMOKE" != 1 ]; then
+if [ "$SMOKE" != 1 ] && want programs; then
 	for b in "$BUILD"/bench/bench_*; do
 		[ -f "$b" ] && [ -x "$b" ] || continue
 		echo; echo "== $(basename "$b")"
@@ -121,6 +124,7 @@ ffmpeg_run() {
 }
 
 for ((run = 1; run <= RUNS; run++)); do
+	want runs || break
 	echo "run $run/$RUNS: load $(load)"
 	for w in "${WL[@]}"; do
 		f=${FILE[$w]}
@@ -139,39 +143,42 @@ for ((run = 1; run <= RUNS; run++)); do
 done
 
 # ---- MJPEG viewers -------------------------------------------------------------------------
-w=$VW
-echo
-echo "MJPEG viewers at ${SIZE[$w]}@${FPS[$w]}: load $(load)"
-cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
-start_sim $w
-HP=$(free_port)
-"$BRIDGE" --name bench --source "bc-udp://admin:$PW@127.0.0.1:$DPORT/main?uid=$UID_" \
-	--output /dev/null --size "${SIZE[$w]}" --fps "${FPS[$w]}" --hwaccel none --wake.mode=always \
-	--http 127.0.0.1:$HP --http.max_connections=64 --frame-log "$TMP/bridge.flog" \
-	>"$TMP/bridge.err" 2>&1 &
-BPID=$!; PIDS+=($BPID)
-WAIT_SECS=30 wait_for bash -c "grep -q ' new\$' '$TMP/bridge.flog'" ||
-	{ tail "$TMP/bridge.err"; fail "viewers: no camera frame reached the output"; }
-for ((run = 1; run <= (RUNS < 3 ? RUNS : 3); run++)); do
-	for n in $VIEWERS; do
-		VP=()
-		for ((i = 0; i < n; i++)); do
-			curl -s -o /dev/null --max-time $((VSECS + 4)) "http://127.0.0.1:$HP/stream" &
-			VP+=($!); PIDS+=($!)
+mjpeg() {
+	w=$VW
+	echo
+	echo "MJPEG viewers at ${SIZE[$w]}@${FPS[$w]}: load $(load)"
+	cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
+	start_sim $w
+	HP=$(free_port)
+	"$BRIDGE" --name bench --source "bc-udp://admin:$PW@127.0.0.1:$DPORT/main?uid=$UID_" \
+		--output /dev/null --size "${SIZE[$w]}" --fps "${FPS[$w]}" --hwaccel none --wake.mode=always \
+		--http 127.0.0.1:$HP --http.max_connections=64 --frame-log "$TMP/bridge.flog" \
+		>"$TMP/bridge.err" 2>&1 &
+	BPID=$!; PIDS+=($BPID)
+	WAIT_SECS=30 wait_for bash -c "grep -q ' new\$' '$TMP/bridge.flog'" ||
+		{ tail "$TMP/bridge.err"; fail "viewers: no camera frame reached the output"; }
+	for ((run = 1; run <= (RUNS < 3 ? RUNS : 3); run++)); do
+		for n in $VIEWERS; do
+			VP=()
+			for ((i = 0; i < n; i++)); do
+				curl -s -o /dev/null --max-time $((VSECS + 4)) "http://127.0.0.1:$HP/stream" &
+				VP+=($!); PIDS+=($!)
+			done
+			sleep 1
+			t0=$(wall_us); b0=$(cpu_ticks $BPID)
+			sleep "$VSECS"
+			t1=$(wall_us); b1=$(cpu_ticks $BPID)
+			kill -0 $BPID 2>/dev/null || fail "viewers $n: the bridge died"
+			[ ${#VP[@]} -gt 0 ] && { kill "${VP[@]}" 2>/dev/null; wait "${VP[@]}" 2>/dev/null; }
+			put "MJPEG bridge CPU % with $n viewers" "$(python3 -c "print(100 * ($b1 - $b0) / $HZ / (($t1 - $t0) / 1e6))")"
 		done
-		sleep 1
-		t0=$(wall_us); b0=$(cpu_ticks $BPID)
-		sleep "$VSECS"
-		t1=$(wall_us); b1=$(cpu_ticks $BPID)
-		kill -0 $BPID 2>/dev/null || fail "viewers $n: the bridge died"
-		[ ${#VP[@]} -gt 0 ] && { kill "${VP[@]}" 2>/dev/null; wait "${VP[@]}" 2>/dev/null; }
-		put "MJPEG bridge CPU % with $n viewers" "$(python3 -c "print(100 * ($b1 - $b0) / $HZ / (($t1 - $t0) / 1e6))")"
+		set -- $VIEWERS
+		put "MJPEG ratio $3 viewers / 1 viewer" "$(awk -F'\t' -v a="MJPEG bridge CPU % with $3 viewers" -v b="MJPEG bridge CPU % with 1 viewers" \
+			'$1 == a {x = $2} $1 == b {y = $2} END {print (y > 0 ? x / y : 0)}' <(tail -3 "$RES"))"
 	done
-	set -- $VIEWERS
-	put "MJPEG ratio $3 viewers / 1 viewer" "$(awk -F'\t' -v a="MJPEG bridge CPU % with $3 viewers" -v b="MJPEG bridge CPU % with 1 viewers" \
-		'$1 == a {x = $2} $1 == b {y = $2} END {print (y > 0 ? x / y : 0)}' <(tail -3 "$RES"))"
-done
-kill -TERM $BPID $SPID 2>/dev/null; wait $BPID $SPID 2>/dev/null
+	kill -TERM $BPID $SPID 2>/dev/null; wait $BPID $SPID 2>/dev/null
+}
+want mjpeg && mjpeg
 
 # ---- cameras on this machine ---------------------------------------------------------------
 # scale_run C: C pairs of cam-sim + cam-bridge at 640x360@15 for SECS*2 s after all started;
@@ -212,7 +219,9 @@ scale_run() {
 	python3 -c "import sys; sys.exit(0 if $worst >= 95 else 1)"
 }
 echo
-if [ "${BENCH_SCALE:-0}" = 1 ]; then
+if ! want scale; then
+	:
+elif [ "${BENCH_SCALE:-0}" = 1 ]; then
 	held=0
 	for c in 32 64 96 128 160; do
 		scale_run $c || break
