@@ -85,7 +85,7 @@ start_sim() {   # W EXTRA-SIM-ARGS...: a fresh cam-sim serving W's file; sets SP
 # bridge_run W LABEL [SIM-ARGS...]: cam-bridge --frames N against a fresh cam-sim; puts its
 # figures under LABEL.
 bridge_run() {
-	local w=$1 label=$2 n r f
+	local w=$1 label=$2 n cpu rss start rc sent got p50 p99
 	shift 2
 	n=$((SECS * FPS[$w]))
 	start_sim "$w" "$@"
@@ -98,7 +98,7 @@ bridge_run() {
 	kill -TERM $SPID 2>/dev/null; wait $SPID 2>/dev/null
 	read -r cpu rss start rc <"$TMP/ru" || { tail -5 "$TMP/bridge.err"; fail "$label: the bridge did not run"; }
 	[ "$rc" = 0 ] || { tail -5 "$TMP/bridge.err"; fail "$label: the bridge exited with $rc"; }
-	read -r sent got p50 p99 max < <(python3 "$BP" frames "$TMP/sim.log" "$TMP/bridge.flog" "${NF[$w]}" $WARM $CAP)
+	read -r sent got p50 p99 _ < <(python3 "$BP" frames "$TMP/sim.log" "$TMP/bridge.flog" "${NF[$w]}" $WARM $CAP)
 	[ "$got" -gt 0 ] || fail "$label: no frame matched between cam-sim and the bridge"
 	put "$label CPU ms/frame" "$(python3 -c "print($cpu * 1000 / $n)")"
 	put "$label peak RSS MiB" "$(python3 -c "print($rss / 1024)")"
