@@ -159,6 +159,12 @@ fuzz:
 bench: all
 	@tests/bench/run.sh
 
+# One short iteration of every benchmark run (CI; also part of make check as
+# tests/integration/bench_smoke.sh).
+.PHONY: bench-smoke
+bench-smoke: all
+	@BUILD=$(BUILD) tests/integration/bench_smoke.sh
+
 # Only what the demo runs: the build packages and the two programs, no test binaries.
 demo:
 	@tests/deps.sh demo

@@ -21,6 +21,7 @@ struct hub {
 	unsigned n;
 	struct frame *frames;
 	uint8_t *mem;              /* one block for every frame's pixels */
+	uint64_t blacked;          /* bit i: frame i was filled black (first use) */
 	struct frame *latest;      /* holds one reference while published */
 	uint64_t seq;
 	int closed;
@@ -53,7 +54,6 @@ struct hub *hub_new(int width, int height, unsigned pool_size)
 		errno = ENOMEM;
 		return NULL;
 	}
-	/* Black (limited range) until the first real picture lands. */
 	for (unsigned i = 0; i < pool_size; i++) {
 		struct frame *f = &h->frames[i];
 
@@ -63,8 +63,6 @@ struct hub *hub_new(int width, int height, unsigned pool_size)
 		f->data = h->mem + h->frame_size * i;
 		f->marker = -1;
 		f->hub = h;
-		memset(f->data, 16, (size_t)width * height);
-		memset(f->data + (size_t)width * height, 128, h->frame_size - (size_t)width * height);
 	}
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_condattr_init(&ca);
@@ -92,16 +90,27 @@ int hub_height(const struct hub *h) { return h->height; }
 struct frame *hub_get_free(struct hub *h)
 {
 	struct frame *f = NULL;
+	int first = 0;
 
 	pthread_mutex_lock(&h->lock);
 	for (unsigned i = 0; i < h->n; i++) {
 		if (h->frames[i].refs == 0) {
 			f = &h->frames[i];
 			f->refs = 1;
+			first = !(h->blacked & 1ull << i);
+			h->blacked |= 1ull << i;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&h->lock);
+	if (first) {
+		/* Black (limited range) on first use, not in hub_new: a frame never used then
+		 * costs no resident memory (a 1080p pool of 8 is 25 MB; 3-5 are used). */
+		uint8_t *p = h->mem + h->frame_size * (size_t)(f - h->frames);
+		memset(p, 16, (size_t)h->width * h->height);
+		memset(p + (size_t)h->width * h->height, 128,
+		       h->frame_size - (size_t)h->width * h->height);
+	}
 	if (f) {
 		/* Sole owner now: reset what a previous user may have changed. */
 		f->width = h->width;
