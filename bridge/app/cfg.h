@@ -93,7 +93,16 @@ struct cfg {
 		int format;                     /* enum cfg_format */
 		int width, height, fps;
 		char placeholder_image[CFG_PATH_MAX + 1]; /* "" = built-in card */
+		char udp[CFG_PATH_MAX + 1];     /* "udp://HOST:PORT" MPEG-TS push, "" = off */
 	} output;
+	struct {
+		char dir[CFG_PATH_MAX + 1];     /* "" = no recording */
+		int pre_seconds, pre_max_mb;
+		int post_seconds, max_seconds;
+		int on_motion, always;
+		int segment_seconds;
+		int max_age_days, max_total_mb; /* retention (record/retain.c) */
+	} record;
 	struct {
 		int mode;                       /* enum cfg_wake; never AUTO after cfg_finish */
 		int idle_seconds;

@@ -14,6 +14,7 @@
 
 #include "app/avlog.h"
 #include "app/cfg.h"
+#include "app/recapp.h"
 #include "app/srcopts.h"
 #include "app/video.h"
 #include "http/http.h"
@@ -21,6 +22,7 @@
 #include "hub/hub.h"
 #include "hub/status.h"
 #include "source/auq.h"
+#include "record/tap.h"
 #include "source/src.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -37,6 +39,7 @@ struct app {
 	struct video video;
 	struct http_server *http;
 	struct ev_bus *events;
+	struct recapp rec;
 	int video_running;
 };
 
@@ -172,6 +175,10 @@ static int run(struct app *a)
 		log_err("out of memory");
 		return 1;
 	}
+	if (recapp_start(&a->rec, c, a->hub, a->events, &a->st) < 0)
+		return 1;
+	vo.au_tap = tap_feed;
+	vo.au_tap_ctx = a->rec.tap;
 	if ((r = start_source(a)) < 0) {
 		log_err("cannot start the camera session: %s", strerror(-r));
 		return 1;
@@ -237,6 +244,7 @@ out:
 	if (a->video_running)
 		video_stop(&a->video);
 	http_server_stop(a->http);
+	recapp_stop(&a->rec);
 	hub_close(a->hub);
 	hub_free(a->hub);
 	auq_destroy(&a->q);

@@ -379,6 +379,8 @@ static void *video_thread(void *arg)
 			timeout = VIDEO_MAX_WAIT_MS;
 		r = auq_pop(v->q, &au, timeout);
 		if (r == 1) {
+			if (v->o.au_tap)
+				v->o.au_tap(v->o.au_tap_ctx, &au);
 			handle_au(&s, &au);
 			/* The state may have changed while we waited (the first frame of a session
 			 * comes with "streaming"): judge the frame by the state it came in. */

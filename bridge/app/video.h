@@ -12,6 +12,7 @@
 
 #include "sink/outfmt.h"
 
+struct au;
 struct auq;
 struct hub;
 struct status;
@@ -29,6 +30,10 @@ struct video_opts {
 	const char *frame_log;        /* "" = none */
 	int on_demand;                /* open the camera only while someone watches */
 	int idle_seconds;             /* …and keep it this long after the last viewer left */
+	/* Every access unit popped is shown to this hook first (recording, /stream.ts): it must
+	 * not block.  NULL = none. */
+	void (*au_tap)(void *ctx, const struct au *au);
+	void *au_tap_ctx;
 };
 
 struct video {
