@@ -70,7 +70,7 @@ static int start_http(struct app *a)
 		.max_connections = c->http.max_connections, .jpeg_quality = c->http.jpeg_quality,
 		.mjpeg_width = c->http.mjpeg_width, .mjpeg_height = c->http.mjpeg_height,
 		.timeout_s = c->http.timeout_seconds, .camera_name = c->name, .version = CB_VERSION,
-		.events = a->events,
+		.events = a->events, .rec = a->rec.rec, .ts = a->rec.ts,
 	};
 	int r;
 
@@ -161,6 +161,7 @@ static int run(struct app *a)
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGPIPE);
+	sigaddset(&mask, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &mask, NULL);   /* before any thread starts: they inherit it */
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sfd < 0) {
@@ -206,6 +207,8 @@ static int run(struct app *a)
 				sd_notify(0, "RELOADING=1");
 				reload(a);
 				sd_notify(0, "READY=1");
+			} else if (si.ssi_signo == SIGUSR1) {
+				recapp_signal(&a->rec);
 			} else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 				log_info("stopping");
 				break;

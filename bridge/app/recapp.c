@@ -1,32 +1,100 @@
 #include "app/recapp.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/cfg.h"
+#include "http/jpegcache.h"
+#include "hub/hub.h"
+#include "record/rec.h"
 #include "record/tap.h"
 #include "util/log.h"
+
+#define THUMB_WIDTH   320
+#define THUMB_QUALITY 75
+/* The recorder's queue holds the whole pre-roll at the start of a clip, plus this much. */
+#define REC_QUEUE_SPARE (16u << 20)
+
+/* The clip's thumbnail with the HTTP side's JPEG encoder, through a rename. */
+static int write_thumb(void *ctx, const struct frame *f, const char *path)
+{
+	struct jpeg_enc e;
+	char tmp[4096];
+	size_t len = 0;
+	int w, h, r;
+	FILE *out;
+
+	(void)ctx;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	if ((r = jpeg_fit_size(f->width, f->height, THUMB_WIDTH, 0, &w, &h)) < 0 ||
+	    (r = jpeg_enc_init(&e, THUMB_QUALITY)) < 0)
+		return r;
+	r = jpeg_enc_frame(&e, f, w, h, &len);
+	if (r == 0) {
+		out = fopen(tmp, "we");
+		if (!out)
+			r = -errno;
+		else if (fwrite(e.out, 1, len, out) != len)
+			r = -EIO;
+		if (out && fclose(out) != 0 && !r)
+			r = -errno;
+		if (!r && rename(tmp, path) < 0)
+			r = -errno;
+		if (r)
+			unlink(tmp);
+	}
+	jpeg_enc_fini(&e);
+	return r;
+}
 
 int recapp_start(struct recapp *ra, const struct cfg *c, struct hub *hub, struct ev_bus *ev,
 		 struct status *st)
 {
+	size_t pre_bytes = (size_t)c->record.pre_max_mb << 20;
+	struct rec_opts ro = {
+		.dir = c->record.dir, .camera = c->name, .pre_seconds = c->record.pre_seconds,
+		.post_seconds = c->record.post_seconds, .max_seconds = c->record.max_seconds,
+		.segment_seconds = c->record.segment_seconds, .on_motion = c->record.on_motion,
+		.always = c->record.always, .queue_bytes = pre_bytes + REC_QUEUE_SPARE,
+		.events = ev, .hub = hub, .st = st, .thumb = write_thumb,
+	};
 	int r;
 
-	(void)hub;
-	(void)ev;
-	(void)st;
 	memset(ra, 0, sizeof(*ra));
-	r = tap_new(&ra->tap, (uint64_t)c->record.pre_seconds * 1000000u,
-		    (size_t)c->record.pre_max_mb << 20);
+	r = tap_new(&ra->tap, (uint64_t)c->record.pre_seconds * 1000000u, pre_bytes);
 	if (r < 0) {
 		log_err("cannot set up the pre-roll: %s", strerror(-r));
 		return r;
 	}
+	if (!c->record.dir[0])
+		return 0;
+	ro.tap = ra->tap;
+	if ((r = rec_start(&ra->rec, &ro)) < 0) {
+		log_err("cannot start the recorder: %s", strerror(-r));
+		recapp_stop(ra);
+		return r;
+	}
+	log_info("recording to %s/%s (%s%s%d s pre-roll)", c->record.dir, c->name,
+		 c->record.always ? "always, " : "", c->record.on_motion ? "on motion, " : "",
+		 c->record.pre_seconds);
 	return 0;
+}
+
+void recapp_signal(struct recapp *ra)
+{
+	if (!ra->rec) {
+		log_notice("SIGUSR1: recording is off (record.dir is not set)");
+		return;
+	}
+	(void)rec_trigger(ra->rec, REC_TRIG_SIGNAL, 0);
 }
 
 void recapp_stop(struct recapp *ra)
 {
+	rec_stop(ra->rec);
 	tap_free(ra->tap);
 	memset(ra, 0, sizeof(*ra));
 }

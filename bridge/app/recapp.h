@@ -20,6 +20,9 @@ struct recapp {
 /* 0, or a negative errno (logged). */
 int recapp_start(struct recapp *ra, const struct cfg *c, struct hub *hub, struct ev_bus *ev,
 		 struct status *st);
+/* SIGUSR1: a clip, as for POST /api/v1/record. */
+void recapp_signal(struct recapp *ra);
+/* Before the hub and the bus go. */
 void recapp_stop(struct recapp *ra);
 
 #endif

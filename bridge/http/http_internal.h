@@ -45,6 +45,8 @@ struct http_server {
 	uint64_t stall_us;               /* viewers with no progress this long are dropped */
 	int quality;
 	int mjpeg_w, mjpeg_h;
+	struct rec *rec;                 /* http_record.c */
+	struct tsout *ts;                /* http_ts.c */
 
 	struct jpeg_cache *stream_cache;
 	struct jpeg_cache *full_cache;   /* == stream_cache when the stream is not scaled */
@@ -83,6 +85,9 @@ void http_snapshots_stop(struct http_server *s);
 void http_snapshots_free(struct http_server *s);
 /* Encodes done and asks answered 503 so far. */
 void http_snapshots_counts(struct http_server *s, uint64_t *encodes, uint64_t *busy);
+
+/* http_record.c: POST /api/v1/record?seconds=N (stop = 0) and /api/v1/record/stop. */
+enum MHD_Result http_record(struct http_server *s, struct MHD_Connection *conn, int stop);
 
 /* http_server.c: 1 when a phase that began at `start` has lasted `limit` by `now` (a start
  * newer than `now` has not). */

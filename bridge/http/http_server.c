@@ -261,12 +261,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	request_started(s, conn);
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+	int post = !strcmp(url, "/api/v1/record") || !strcmp(url, "/api/v1/record/stop");
+	if (post ? strcmp(method, MHD_HTTP_METHOD_POST) :
+	    strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 		struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL,
 									 MHD_RESPMEM_PERSISTENT);
 		if (!r)
 			return MHD_NO;
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, post ? "POST" : "GET, HEAD");
 		enum MHD_Result ret = MHD_queue_response(conn, MHD_HTTP_METHOD_NOT_ALLOWED, r);
 		MHD_destroy_response(r);
 		return ret;
@@ -282,6 +284,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		MHD_destroy_response(r);
 		return ret;
 	}
+	if (post)
+		return http_record(s, conn, !strcmp(url, "/api/v1/record/stop"));
 	if (!strcmp(url, "/"))
 		return http_reply_text(conn, MHD_HTTP_OK, "text/html; charset=utf-8", http_index_html);
 	if (!strcmp(url, "/stream"))
@@ -484,6 +488,8 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 		return -ENOMEM;
 	pthread_mutex_init(&s->lock, NULL);
 	s->hub = hub;
+	s->rec = o->rec;
+	s->ts = o->ts;
 	s->st = st;
 	s->max_conn = o->max_connections ? o->max_connections : HTTP_DEFAULT_MAX_CONNECTIONS;
 	s->timeout_s = o->timeout_s ? o->timeout_s : HTTP_DEFAULT_TIMEOUT_S;

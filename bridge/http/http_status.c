@@ -8,6 +8,15 @@
 
 #define STR(b, field) http_json_str(b, field, sizeof(field))
 
+/* A string, or null when it is empty. */
+static void str_or_null(struct sbuf *b, const char *s, size_t size)
+{
+	if (s[0])
+		http_json_str(b, s, size);
+	else
+		sbuf_add(b, "null", 4);
+}
+
 static void num(struct sbuf *b, double v)
 {
 	if (isfinite(v))
@@ -89,10 +98,15 @@ void http_status_json(struct sbuf *b, const struct http_text_ctx *c)
 	sbuf_printf(b, ",\"watching\":%d},\"hwaccel\":", c->hub_viewers);
 	STR(b, s->hwaccel);
 	sbuf_add(b, ",\"decode_error\":", 16);
-	if (s->decode_error[0])
-		STR(b, s->decode_error);
-	else
-		sbuf_add(b, "null", 4);
+	str_or_null(b, s->decode_error, sizeof(s->decode_error));
+	sbuf_printf(b, ",\"recording\":{\"enabled\":%s,\"active\":%s,\"clip\":",
+		    s->rec_enabled ? "true" : "false", s->rec_active ? "true" : "false");
+	STR(b, s->rec_clip);
+	sbuf_add(b, ",\"error\":", 9);
+	str_or_null(b, s->rec_error, sizeof(s->rec_error));
+	sbuf_printf(b, ",\"clips\":%llu,\"dropped\":%llu},\"ts_viewers\":%d",
+		    (unsigned long long)s->rec_clips, (unsigned long long)s->rec_dropped,
+		    s->ts_viewers);
 	sbuf_add(b, "}\n", 2);
 }
 

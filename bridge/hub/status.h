@@ -56,6 +56,14 @@ struct cam_status {
 	int v4l2_clients;          /* -1 = unknown (driver without the client-usage event) */
 	uint64_t started_mono_us;
 	uint64_t last_frame_mono_us; /* last camera frame written, 0 = none yet */
+	/* recording (record/rec.c) and MPEG-TS viewers (/stream.ts) */
+	int rec_enabled;           /* record.dir is set */
+	int rec_active;            /* a clip is being written */
+	char rec_clip[160];        /* its path relative to record.dir */
+	char rec_error[160];       /* why recording does not work now, "" = it does */
+	uint64_t rec_clips;        /* clips closed */
+	uint64_t rec_dropped;      /* access units the recorder could not keep up with */
+	int ts_viewers;
 };
 
 struct status {
