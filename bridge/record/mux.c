@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -23,6 +24,9 @@ struct mux {
 	uint64_t t0_us, last_us;
 	int64_t last_dts;
 	uint64_t packets;
+	int failed;                 /* a write failed: no trailer, cut back to good_bytes */
+	int64_t good_bytes;         /* MP4: file size at the end of the last whole fragment */
+	char *path;
 };
 
 static int averr(int r, const char *what, char *err, size_t n)
@@ -88,6 +92,7 @@ static void mux_free(struct mux *m)
 		avformat_free_context(m->oc);
 	}
 	av_packet_free(&m->pkt);
+	free(m->path);
 	free(m);
 }
 
@@ -151,6 +156,12 @@ int mux_open_mp4(struct mux **out, const char *path, const struct tap_params *p,
 		mux_free(m);
 		return r;
 	}
+	avio_flush(m->oc->pb);
+	m->good_bytes = avio_tell(m->oc->pb);
+	if (!(m->path = strdup(path))) {
+		mux_close(m, NULL, 0);
+		return -ENOMEM;
+	}
 	*out = m;
 	return 0;
 }
@@ -208,8 +219,15 @@ int mux_write(struct mux *m, const struct rec_au *au, char *err, size_t n)
 	m->pkt->stream_index = 0;
 	r = av_write_frame(m->oc, m->pkt);
 	av_packet_unref(m->pkt);
-	if (r < 0)
+	if (r >= 0 && m->oc->pb->error < 0)
+		r = m->oc->pb->error;
+	if (r < 0) {
+		m->failed = 1;
 		return averr(m->cb_err ? m->cb_err : r, "writing", err, n);
+	}
+	/* A keyframe pushed the previous fragment out whole (flush_packets): a safe end. */
+	if (!m->ts && au->keyframe)
+		m->good_bytes = avio_tell(m->oc->pb);
 	m->last_dts = dts;
 	if (au->t_us > m->last_us)
 		m->last_us = au->t_us;
@@ -233,15 +251,21 @@ int mux_close(struct mux *m, char *err, size_t n)
 		return 0;
 	if (err && n)
 		err[0] = 0;
-	if (m->header_done) {
+	if (m->header_done && !m->failed) {
 		r = av_write_trailer(m->oc);
 		r = r < 0 ? averr(r, "writing the trailer", err, n) : 0;
+		if (r < 0)
+			m->failed = 1;
 	}
 	if (!m->ts && m->oc->pb) {
 		int c = avio_closep(&m->oc->pb);
 
 		if (c < 0 && !r)
 			r = averr(c, "closing", err, n);
+		/* Disk full or the like: end the file after its last whole fragment, so it still
+		 * plays to the end (the part of a fragment written before the error would not). */
+		if ((m->failed || c < 0) && m->path && m->good_bytes > 0)
+			(void)truncate(m->path, m->good_bytes);
 	}
 	mux_free(m);
 	return r;
