@@ -10,6 +10,7 @@
 #include "hub/hub.h"
 #include "record/rec.h"
 #include "record/tap.h"
+#include "record/tsout.h"
 #include "util/log.h"
 
 #define THUMB_WIDTH   320
@@ -61,6 +62,7 @@ int recapp_start(struct recapp *ra, const struct cfg *c, struct hub *hub, struct
 		.always = c->record.always, .queue_bytes = pre_bytes + REC_QUEUE_SPARE,
 		.events = ev, .hub = hub, .st = st, .thumb = write_thumb,
 	};
+	char err[256];
 	int r;
 
 	memset(ra, 0, sizeof(*ra));
@@ -69,6 +71,14 @@ int recapp_start(struct recapp *ra, const struct cfg *c, struct hub *hub, struct
 		log_err("cannot set up the pre-roll: %s", strerror(-r));
 		return r;
 	}
+	r = tsout_start(&ra->ts, ra->tap, c->output.udp, st, err, sizeof(err));
+	if (r < 0) {
+		log_err("cannot start the MPEG-TS output: %s", err[0] ? err : strerror(-r));
+		recapp_stop(ra);
+		return r;
+	}
+	if (c->output.udp[0])
+		log_info("pushing MPEG-TS to %s", c->output.udp);
 	if (!c->record.dir[0])
 		return 0;
 	ro.tap = ra->tap;
@@ -95,6 +105,7 @@ void recapp_signal(struct recapp *ra)
 void recapp_stop(struct recapp *ra)
 {
 	rec_stop(ra->rec);
+	tsout_stop(ra->ts);
 	tap_free(ra->tap);
 	memset(ra, 0, sizeof(*ra));
 }

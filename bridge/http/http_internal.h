@@ -29,6 +29,7 @@
 #define PNG_COMPRESSION_LEVEL 1
 
 struct mjpeg_viewer;
+struct ts_viewer;
 struct http_conn;
 
 struct http_server {
@@ -47,6 +48,7 @@ struct http_server {
 	int mjpeg_w, mjpeg_h;
 	struct rec *rec;                 /* http_record.c */
 	struct tsout *ts;                /* http_ts.c */
+	struct ts_viewer *ts_viewers;    /* under lock */
 
 	struct jpeg_cache *stream_cache;
 	struct jpeg_cache *full_cache;   /* == stream_cache when the stream is not scaled */
@@ -88,6 +90,15 @@ void http_snapshots_counts(struct http_server *s, uint64_t *encodes, uint64_t *b
 
 /* http_record.c: POST /api/v1/record?seconds=N (stop = 0) and /api/v1/record/stop. */
 enum MHD_Result http_record(struct http_server *s, struct MHD_Connection *conn, int stop);
+
+/* http_ts.c: GET /stream.ts; waking suspended viewers (new bytes, ticks, stop). */
+enum MHD_Result http_ts(struct http_server *s, struct MHD_Connection *conn);
+void http_ts_wake(struct http_server *s);
+void http_ts_attach(struct http_server *s);   /* start: new bytes wake the viewers */
+void http_ts_detach(struct http_server *s);   /* stop, before the server goes */
+
+/* mjpeg.c: a suspended connection's peer has gone (MHD does not watch those sockets). */
+int http_peer_gone(int fd);
 
 /* http_server.c: 1 when a phase that began at `start` has lasted `limit` by `now` (a start
  * newer than `now` has not). */

@@ -290,6 +290,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return http_reply_text(conn, MHD_HTTP_OK, "text/html; charset=utf-8", http_index_html);
 	if (!strcmp(url, "/stream"))
 		return serve_stream(s, conn);
+	if (!strcmp(url, "/stream.ts"))
+		return http_ts(s, conn);
 	if (!strcmp(url, "/snapshot.jpg"))
 		return snapshot(s, conn, 0, req_cls);
 	if (!strcmp(url, "/snapshot.png"))
@@ -442,6 +444,7 @@ static void *notifier_main(void *arg)
 				mjpeg_wake(s, 1);
 			cut_slow_requests(s);
 			snapshot_hold(s, now);
+			http_ts_wake(s);
 		}
 	}
 	return NULL;
@@ -552,6 +555,7 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 		goto fail;
 	}
 	s->notifier_started = 1;
+	http_ts_attach(s);
 	*out = s;
 	return 0;
 fail:
@@ -571,6 +575,8 @@ void http_server_stop(struct http_server *s)
 	/* MHD must not be stopped with suspended connections; resumed viewers see
 	 * `stopping` and end their stream. */
 	mjpeg_wake(s, 0);
+	http_ts_detach(s);
+	http_ts_wake(s);
 	http_snapshots_stop(s);
 	MHD_stop_daemon(s->d);
 	if (s->snap_hold_active)

@@ -325,7 +325,7 @@ static void *rec_main(void *arg)
 			aufifo_reset(&r->fifo);
 			r->clip_trig = always ? REC_TRIG_ALWAYS : trig;
 			r->last_au_us = now;
-			if (tap_subscribe(r->o.tap, aufifo_tap, &r->fifo, 1) == 0)
+			if (tap_subscribe(r->o.tap, aufifo_tap, &r->fifo, TAP_PREROLL) == 0)
 				r->subscribed = 1;
 			continue;
 		}

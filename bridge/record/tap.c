@@ -143,7 +143,21 @@ void tap_feed(void *tap, const struct au *au)
 	av_buffer_unref(&ra.buf);
 }
 
-int tap_subscribe(struct tap *t, tap_fn fn, void *ctx, int replay)
+/* Where a subscriber's replay starts in the ring. */
+static unsigned replay_from(const struct preroll *ring, enum tap_replay replay)
+{
+	unsigned i;
+
+	if (replay == TAP_PREROLL)
+		return 0;
+	if (replay == TAP_LAST_GOP)
+		for (i = ring->count; i-- > 0;)
+			if (preroll_at(ring, i)->keyframe)
+				return i;
+	return ring->count;
+}
+
+int tap_subscribe(struct tap *t, tap_fn fn, void *ctx, enum tap_replay replay)
 {
 	int r = -ENOSPC;
 
@@ -151,9 +165,8 @@ int tap_subscribe(struct tap *t, tap_fn fn, void *ctx, int replay)
 	for (int i = 0; i < TAP_MAX_SUBS; i++) {
 		if (t->subs[i].fn)
 			continue;
-		if (replay)
-			for (unsigned k = 0; k < t->ring.count; k++)
-				fn(ctx, preroll_at(&t->ring, k));
+		for (unsigned k = replay_from(&t->ring, replay); k < t->ring.count; k++)
+			fn(ctx, preroll_at(&t->ring, k));
 		t->subs[i].fn = fn;
 		t->subs[i].ctx = ctx;
 		r = 0;

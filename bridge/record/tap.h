@@ -32,9 +32,14 @@ int tap_new(struct tap **out, uint64_t pre_us, size_t max_bytes);
 void tap_free(struct tap *t);
 /* The video thread's hook (matches video_opts.au_tap). */
 void tap_feed(void *tap, const struct au *au);
-/* Adds a subscriber; replay = 1 hands it the pre-roll first (from its keyframe), under the
- * same lock, so nothing is missed or doubled between the two.  0 or -ENOSPC. */
-int tap_subscribe(struct tap *t, tap_fn fn, void *ctx, int replay);
+enum tap_replay {
+	TAP_LIVE = 0,        /* only what comes from now on */
+	TAP_PREROLL = 1,     /* the whole pre-roll first (a recording) */
+	TAP_LAST_GOP = 2,    /* from the newest keyframe kept (a viewer: a picture at once) */
+};
+/* Adds a subscriber, handing it the replay first under the same lock, so nothing is missed
+ * or doubled between the two.  0 or -ENOSPC. */
+int tap_subscribe(struct tap *t, tap_fn fn, void *ctx, enum tap_replay replay);
 void tap_unsubscribe(struct tap *t, tap_fn fn, void *ctx);
 /* 0, or -EAGAIN when no keyframe was seen yet. */
 int tap_get_params(struct tap *t, struct tap_params *out);

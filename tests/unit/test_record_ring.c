@@ -218,7 +218,7 @@ static void test_tap_replays_and_params(void **state)
 	assert_int_equal(tp.height, 48);
 	/* A new subscriber gets the ring (from the keyframe) then the live AUs, in order. */
 	assert_int_equal(aufifo_init(&f, 1 << 20, 64), 0);
-	assert_int_equal(tap_subscribe(t, aufifo_tap, &f, 1), 0);
+	assert_int_equal(tap_subscribe(t, aufifo_tap, &f, TAP_PREROLL), 0);
 	p[10] = 9;
 	au.data = p;
 	au.len = sizeof(p);
