@@ -7,7 +7,10 @@
 #  - SIGUSR1 starts a clip too (trigger "signal"); POST /api/v1/record/stop ends one early;
 #    a GET is refused (405), a bad duration is refused (400);
 #  - motion (cam-sim's control FIFO) starts a clip when record.on_motion is on (when the
-#    source publishes motion events on the bus).
+#    source publishes motion events on the bus);
+#  - GET /stream.ts read by ffmpeg: the first frame an I-frame near the live one, markers
+#    consecutive, frames bit-identical to the clip's; 10 viewers cost no more decoding;
+#  - output.udp: a UDP receiver gets the same stream.
 . "$(dirname "$0")/lib.sh"
 need_prog "$BRIDGE"; need_prog "$SIM"
 for p in curl ffmpeg ffprobe; do command -v $p >/dev/null || skip "$p is not installed"; done
@@ -29,7 +32,7 @@ wait_for test -p "$FIFO" || { cat "$TMP/sim.err"; fail "cam-sim did not start"; 
 "$BRIDGE" --name $NAME --source "bc-udp://admin:$PW@127.0.0.1:$DPORT/main?uid=$UID_" \
 	--output "$TMP/out.yuv" --size 320x180 --fps $FPS --hwaccel none --http 127.0.0.1:$HP \
 	--record.dir="$RDIR" --record.pre_seconds=$PRE --record.post_seconds=2 \
-	--record.on_motion=true >"$TMP/bridge.err" 2>&1 &
+	--record.on_motion=true --http.max_connections=40 >"$TMP/bridge.err" 2>&1 &
 BPID=$!; PIDS+=($BPID)
 WAIT_SECS=15 wait_for bash -c "curl -fsS $BASE/api/v1/status | grep -q '\"state\":\"streaming\"'" ||
 	{ cat "$TMP/bridge.err"; fail "the bridge is not streaming"; }
@@ -43,7 +46,7 @@ clips_done() { [ "$(grep -l '"open":false' "$RDIR"/$NAME/*/*.json 2>/dev/null | 
 newest_clip() { ls -t "$RDIR"/$NAME/*/*.mp4 | head -n 1; }
 # decode_markers MP4 OUT: the markers of every decoded frame, consecutive, count printed.
 decode_markers() {
-	ffmpeg -v error -y -i "$1" -f rawvideo -pix_fmt yuv420p "$TMP/dec.yuv" ||
+	ffmpeg -v error -y -i "$1" -fps_mode passthrough -enc_time_base -1 -f rawvideo -pix_fmt yuv420p "$TMP/dec.yuv" ||
 		fail "ffmpeg cannot decode $1"
 	markers_of "$TMP/dec.yuv" 640x360 i420 >"$2"
 	grep -q -- '^-1$' "$2" && fail "$1: a decoded frame without a marker"
@@ -120,6 +123,82 @@ if grep -rqs 'EV_MOTION' "$ROOT"/bridge/source/*.c "$ROOT"/bridge/bc/*.c; then
 else
 	echo "note: motion trigger not exercised (the source publishes no motion events yet)"
 fi
+# ---- GET /stream.ts ---------------------------------------------------------------------------
+# One reader while a clip is written: its frames are the clip's, bit for bit (same AUs).
+curl -fsS -X POST "$BASE/api/v1/record?seconds=4" >/dev/null || fail "POST record"
+T0=$(mono_us)
+timeout 30 ffmpeg -v error -y -i "$BASE/stream.ts" -frames:v 45 -fps_mode passthrough -enc_time_base -1 -f rawvideo -pix_fmt yuv420p \
+	"$TMP/ts.yuv" || fail "ffmpeg cannot read /stream.ts"
+T1=$(mono_us)
+markers_of "$TMP/ts.yuv" 640x360 i420 >"$TMP/tsm"
+grep -q -- '^-1$' "$TMP/tsm" && fail "/stream.ts: a frame without a marker"
+[ "$(wc -l <"$TMP/tsm")" -eq 45 ] || fail "/stream.ts: $(wc -l <"$TMP/tsm") frames, want 45"
+consecutive "$TMP/tsm" >/dev/null || fail "/stream.ts markers: $(consecutive "$TMP/tsm")"
+ftype=$(timeout 20 ffprobe -v error -select_streams v -read_intervals %+#1 -show_entries \
+	frame=pict_type -of csv=p=0 "$BASE/stream.ts" | head -n 1)
+[ "$ftype" = I ] || fail "/stream.ts starts with a $ftype frame, want I"
+# It starts at once, from the newest keyframe: near the live frame, not seconds behind.
+tsfirst=$(head -n 1 "$TMP/tsm") live=$(frame_at "$T0")
+[ $((live - tsfirst)) -le $((FPS + 5)) ] ||
+	fail "/stream.ts starts at frame $tsfirst, $((live - tsfirst)) frames behind the live $live"
+WAIT_SECS=30 wait_for clips_done 5 || WAIT_SECS=30 wait_for clips_done 4 || fail "no clip for the TS comparison"
+decode_markers "$(newest_clip)" "$TMP/m5"
+same=$(python3 - "$TMP/ts.yuv" "$TMP/tsm" "$TMP/dec.yuv" "$TMP/m5" <<'PY'
+import sys
+fsz = 640 * 360 * 3 // 2
+ts, tsm, mp, mpm = open(sys.argv[1], 'rb').read(), open(sys.argv[2]).read().split(), \
+	open(sys.argv[3], 'rb').read(), open(sys.argv[4]).read().split()
+idx = {int(m): i for i, m in enumerate(mpm)}
+same = 0
+for i, m in enumerate(tsm):
+    j = idx.get(int(m))
+    if j is None: continue
+    if ts[i*fsz:(i+1)*fsz] != mp[j*fsz:(j+1)*fsz]:
+        print(f"frame {m} differs"); sys.exit(1)
+    same += 1
+if same < 10: print(f"only {same} frames in common"); sys.exit(1)
+print(same)
+PY
+) || fail "/stream.ts frames differ from the clip's: $same"
+ok "/stream.ts: 45 frames from $tsfirst (I-frame first, live was $live), in order, $same bit-identical to the clip's"
+
+# Ten viewers: decoding stays at the camera's rate (the TS path decodes nothing).
+dec() { curl -fsS "$BASE/api/v1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["frames"]["decoded"])'; }
+d0=$(dec); sleep 4; d1=$(dec)
+for i in $(seq 10); do
+	curl -s -o "$TMP/v$i.ts" --max-time 6 "$BASE/stream.ts" 2>/dev/null & VPIDS+=($!)
+done
+sleep 1
+n=$(curl -fsS "$BASE/api/v1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["ts_viewers"])')
+d2=$(dec); sleep 4; d3=$(dec)
+wait "${VPIDS[@]}"
+[ "$n" -ge 10 ] || fail "status shows $n /stream.ts viewers, want 10"
+python3 - $((d1 - d0)) $((d3 - d2)) <<'PY' || fail "decoding grew with 10 viewers: $((d1 - d0)) -> $((d3 - d2)) frames in 4 s"
+import sys
+a, b = int(sys.argv[1]), int(sys.argv[2])
+sys.exit(0 if b <= a * 1.2 + 3 else 1)
+PY
+for i in $(seq 10); do
+	s=$(stat -c %s "$TMP/v$i.ts")
+	[ "$s" -gt 50000 ] || fail "viewer $i got only $s bytes"
+done
+ok "10 /stream.ts viewers: $((d3 - d2)) frames decoded in 4 s (alone: $((d1 - d0)))"
+
 kill $BPID; wait $BPID
 grep -E 'ERROR|AddressSanitizer' "$TMP/bridge.err" && fail "errors in the bridge's log"
+
+# ---- output.udp: the same TS pushed to a UDP receiver -----------------------------------------
+UP=$(free_port)
+"$BRIDGE" --name $NAME --source "bc-udp://admin:$PW@127.0.0.1:$DPORT/main?uid=$UID_" \
+	--output "$TMP/out2.yuv" --size 320x180 --fps $FPS --hwaccel none --http 127.0.0.1:$HP \
+	--output.udp="udp://127.0.0.1:$UP" >"$TMP/bridge2.err" 2>&1 &
+BPID=$!; PIDS+=($BPID)
+# (a UDP receiver joins mid-stream: what comes before the first keyframe is not decodable)
+timeout 30 ffmpeg -v fatal -y -i "udp://127.0.0.1:$UP" -frames:v 30 -fps_mode passthrough \
+	-enc_time_base -1 -f rawvideo -pix_fmt yuv420p "$TMP/udp.yuv" ||
+	{ cat "$TMP/bridge2.err"; fail "nothing read from output.udp"; }
+markers_of "$TMP/udp.yuv" 640x360 i420 | grep -v -- '^-1$' >"$TMP/udpm"
+[ "$(wc -l <"$TMP/udpm")" -ge 25 ] || fail "output.udp: $(wc -l <"$TMP/udpm") frames with markers"
+consecutive "$TMP/udpm" >/dev/null || fail "output.udp markers: $(consecutive "$TMP/udpm")"
+ok "output.udp: $(wc -l <"$TMP/udpm") frames in order"
 exit 0
