@@ -17,6 +17,7 @@
 #include "app/srcopts.h"
 #include "app/video.h"
 #include "http/http.h"
+#include "event/event.h"
 #include "hub/hub.h"
 #include "hub/status.h"
 #include "source/auq.h"
@@ -35,6 +36,7 @@ struct app {
 	struct src *src;
 	struct video video;
 	struct http_server *http;
+	struct ev_bus *events;
 	int video_running;
 };
 
@@ -49,6 +51,7 @@ static int start_source(struct app *a)
 	int r;
 
 	app_src_opts(a->cfg, &o);
+	o.events = a->events;
 	r = src_start(&o, &a->q, &a->st, &a->src);
 	explicit_bzero(o.password, sizeof(o.password));
 	explicit_bzero(o.url, sizeof(o.url));
@@ -64,6 +67,7 @@ static int start_http(struct app *a)
 		.max_connections = c->http.max_connections, .jpeg_quality = c->http.jpeg_quality,
 		.mjpeg_width = c->http.mjpeg_width, .mjpeg_height = c->http.mjpeg_height,
 		.timeout_s = c->http.timeout_seconds, .camera_name = c->name, .version = CB_VERSION,
+		.events = a->events,
 	};
 	int r;
 
@@ -163,7 +167,8 @@ static int run(struct app *a)
 
 	status_init(&a->st, c->name);
 	a->hub = hub_new(c->output.width, c->output.height, HUB_POOL);
-	if (!a->hub || auq_init(&a->q, (size_t)c->limits.max_frame_bytes * 2, AUQ_MAX_AUS) < 0) {
+	if (!a->hub || ev_bus_new(&a->events, c->name, 0) < 0 ||
+	    auq_init(&a->q, (size_t)c->limits.max_frame_bytes * 2, AUQ_MAX_AUS) < 0) {
 		log_err("out of memory");
 		return 1;
 	}
@@ -236,6 +241,7 @@ out:
 	hub_free(a->hub);
 	auq_destroy(&a->q);
 	status_destroy(&a->st);
+	ev_bus_free(a->events);
 	close(sfd);
 	return rc;
 }

@@ -33,6 +33,8 @@ struct http_server;
  * are answered 503.  The cache keeps at most half. */
 #define HTTP_SNAPSHOT_MEMORY         (64u << 20)
 
+struct ev_bus;
+
 struct http_opts {
 	const char *listen;        /* "ADDR:PORT" or "[V6]:PORT"; NULL = HTTP_DEFAULT_LISTEN; port 0 = any */
 	const char *user;          /* basic auth; NULL or "" = no auth.  Never logged. */
@@ -46,6 +48,7 @@ struct http_opts {
 	int stall_timeout_s;       /* 0 = min(timeout_s, HTTP_STALL_TIMEOUT_S) */
 	const char *camera_name;   /* for /api/v1/cameras/NAME and the metrics label */
 	const char *version;       /* cam_bridge_build_info{version=…}; NULL = "unknown" */
+	struct ev_bus *events;     /* /api/v1/events and the event counters (NULL = none) */
 };
 
 /* Starts the daemon and its notifier thread.  `hub` and `st` must outlive the server.

@@ -15,6 +15,8 @@ enum src_kind { SRC_BC_UDP, SRC_BC_TCP, SRC_BC_P2P, SRC_URL };
 #define SRC_MAX_DISC_PORTS 4
 #define SRC_MAX_P2P_SERVERS 16
 
+struct ev_bus;
+
 struct src_opts {
 	enum src_kind kind;
 	char url[1024];              /* SRC_URL: what libavformat opens (may hold a password) */
@@ -40,6 +42,7 @@ struct src_opts {
 	size_t max_message_bytes;    /* largest BC message accepted */
 	size_t max_frame_bytes;      /* largest media frame accepted */
 	int wake_on_demand;          /* start streaming only while src_set_wanted(1) */
+	struct ev_bus *events;       /* camera alarms and state changes go here (NULL = none) */
 };
 
 void src_opts_defaults(struct src_opts *o);
