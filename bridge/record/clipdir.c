@@ -128,16 +128,8 @@ int clipdir_open_part(int namefd, const char *day, const char *hms, enum clip_pa
 	return fd;
 }
 
-static struct clip *list_find_or_add(struct clip_list *l, size_t from, const char *day,
-				     const char *hms, size_t max)
+static struct clip *list_add(struct clip_list *l, const char *day, const char *hms)
 {
-	for (size_t i = from; i < l->n; i++)
-		if (!strcmp(l->v[i].hms, hms))
-			return &l->v[i];
-	if (l->n >= max) {
-		l->truncated = 1;
-		return NULL;
-	}
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
 		struct clip *v = realloc(l->v, cap * sizeof(*v));
@@ -205,13 +197,31 @@ static int day_names(int namefd, char ***out, size_t *n_out)
 	return r;
 }
 
-static int scan_day(int namefd, const char *day, size_t max, struct clip_list *l)
+/* One file of a day folder. */
+struct day_file {
+	char hms[CLIP_HMS_LEN + 1];
+	int part;
+	uint64_t size;
+	int64_t mtime;
+};
+
+static int cmp_day_file(const void *a, const void *b)
+{
+	return strcmp(((const struct day_file *)a)->hms, ((const struct day_file *)b)->hms);
+}
+
+/* The layout's files of one day, sorted by time of day (a day holds at most 3 x 87840 of
+ * them: the names bound it). */
+static int day_files(int namefd, const char *day, struct day_file **out, size_t *n_out)
 {
 	int fd = open_day(namefd, day);
-	size_t first = l->n;
+	struct day_file *v = NULL;
+	size_t n = 0, cap = 0;
 	struct dirent *de;
 	DIR *d;
 
+	*out = NULL;
+	*n_out = 0;
 	if (fd < 0)
 		return 0;    /* removed meanwhile, or replaced by a symlink: nothing to list */
 	if (!(d = fdopendir(fd))) {
@@ -221,28 +231,57 @@ static int scan_day(int namefd, const char *day, size_t max, struct clip_list *l
 	while ((de = readdir(d))) {
 		char hms[CLIP_HMS_LEN + 1];
 		struct stat st;
-		struct clip *c;
 		int p = clip_file_part(de->d_name, hms);
 
 		if (p < 0 || fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode))
 			continue;
-		if (!(c = list_find_or_add(l, first, day, hms, max))) {
-			if (l->truncated)
-				break;
-			closedir(d);
-			return -ENOMEM;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct day_file *nv = realloc(v, cap * sizeof(*nv));
+			if (!nv) {
+				closedir(d);
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
 		}
-		c->parts |= 1u << p;
-		c->size[p] = (uint64_t)st.st_size;
-		if ((int64_t)st.st_mtime > c->mtime)
-			c->mtime = (int64_t)st.st_mtime;
+		memcpy(v[n].hms, hms, sizeof(hms));
+		v[n].part = p;
+		v[n].size = (uint64_t)st.st_size;
+		v[n].mtime = (int64_t)st.st_mtime;
+		n++;
 	}
 	closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_day_file);
+	*out = v;
+	*n_out = n;
 	return 0;
 }
 
-int clipdir_scan(int namefd, size_t max, struct clip_list *out)
+static int scan_day(int namefd, const char *day, struct clip_list *l)
+{
+	struct day_file *f;
+	struct clip *c = NULL;
+	size_t n;
+	int r = day_files(namefd, day, &f, &n);
+
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if ((!c || strcmp(c->hms, f[i].hms)) && !(c = list_add(l, day, f[i].hms)))
+			r = -ENOMEM;
+		else {
+			c->parts |= 1u << f[i].part;
+			c->size[f[i].part] = f[i].size;
+			if (f[i].mtime > c->mtime)
+				c->mtime = f[i].mtime;
+		}
+	}
+	free(f);
+	return r;
+}
+
+int clipdir_scan(int namefd, size_t max, int newest, struct clip_list *out)
 {
 	char **days = NULL;
 	size_t nd = 0;
@@ -250,15 +289,63 @@ int clipdir_scan(int namefd, size_t max, struct clip_list *out)
 
 	memset(out, 0, sizeof(*out));
 	r = day_names(namefd, &days, &nd);
-	for (size_t i = 0; i < nd; i++) {
+	for (size_t k = 0; k < nd; k++) {
+		size_t i = newest ? nd - 1 - k : k;
+
+		if (r == 0 && out->n >= max)
+			out->truncated = 1;
 		if (r == 0 && !out->truncated)
-			r = scan_day(namefd, days[i], max, out);
+			r = scan_day(namefd, days[i], out);
 		free(days[i]);
 	}
 	free(days);
 	if (r < 0)
 		clip_list_free(out);
 	return r;
+}
+
+int clipdir_stat(int namefd, const char *day, const char *hms, struct clip *c)
+{
+	int dfd = open_day(namefd, day);
+
+	if (dfd < 0)
+		return dfd;
+	memset(c, 0, sizeof(*c));
+	memcpy(c->day, day, CLIP_DAY_LEN + 1);
+	memcpy(c->hms, hms, CLIP_HMS_LEN + 1);
+	for (int p = 0; p < CLIP_NPARTS; p++) {
+		char fn[32];
+		struct stat st;
+
+		part_name(fn, sizeof(fn), hms, (enum clip_part)p);
+		if (fstatat(dfd, fn, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+			continue;
+		c->parts |= 1u << p;
+		c->size[p] = (uint64_t)st.st_size;
+		if ((int64_t)st.st_mtime > c->mtime)
+			c->mtime = (int64_t)st.st_mtime;
+	}
+	close(dfd);
+	return c->parts ? 0 : -ENOENT;
+}
+
+uint64_t clip_bytes(const struct clip *c)
+{
+	uint64_t b = 0;
+
+	for (int p = 0; p < CLIP_NPARTS; p++)
+		if (c->parts & 1u << p)
+			b += c->size[p];
+	return b;
+}
+
+int clip_is_open(int namefd, const struct clip *c, int64_t now)
+{
+	struct clip_meta m;
+
+	if (now - c->mtime >= CLIP_OPEN_FRESH_S)
+		return 0;
+	return clip_meta_read(namefd, c, &m) == 0 && m.open;
 }
 
 void clip_list_free(struct clip_list *l)

@@ -10,6 +10,9 @@
 
 #define CLIP_DAY_LEN  10          /* YYYY-MM-DD */
 #define CLIP_HMS_LEN  6           /* HHMMSS */
+/* A sidecar saying "open": true counts as being written while its clip changed this
+ * recently; older, it is a clip left open by a crash. */
+#define CLIP_OPEN_FRESH_S 300
 /* Largest sidecar read; the recorder writes ~150 bytes. */
 #define CLIP_META_MAX 4096
 
@@ -58,9 +61,18 @@ int clipdir_open(const char *dir, const char *name);
 int clipdir_open_part(int namefd, const char *day, const char *hms, enum clip_part part,
 		      uint64_t *size);
 
-/* Every clip in the day folders of namefd (layout names only), at most max of them (the
- * oldest days first).  0 or -ENOMEM / opendir's error on namefd. */
-int clipdir_scan(int namefd, size_t max, struct clip_list *out);
+/* The clips in the day folders of namefd (layout names only), the oldest days first (newest
+ * = 0) or the newest first.  No day is started once max clips are listed (out->truncated is
+ * then set), so a scan holds at most max clips plus one day's.  0 or -ENOMEM / opendir's
+ * error on namefd. */
+int clipdir_scan(int namefd, size_t max, int newest, struct clip_list *out);
+/* The parts of one clip as they are now: 0, or -ENOENT when none is there. */
+int clipdir_stat(int namefd, const char *day, const char *hms, struct clip *c);
+/* Bytes of all its parts. */
+uint64_t clip_bytes(const struct clip *c);
+/* 1 when the clip is being written: its sidecar says "open" and it changed within
+ * CLIP_OPEN_FRESH_S of now (unix s). */
+int clip_is_open(int namefd, const struct clip *c, int64_t now);
 void clip_list_free(struct clip_list *l);
 /* Oldest first: by mtime, then by name. */
 void clip_list_sort_oldest(struct clip_list *l);

@@ -40,23 +40,7 @@ static int skip_clip(const char *skip_path, const char *name, char *sday, char *
 static int being_written(int namefd, const struct clip *c, int64_t now, const char *sday,
 			 const char *shms)
 {
-	struct clip_meta m;
-
-	if (!strcmp(c->day, sday) && !strcmp(c->hms, shms))
-		return 1;
-	if (now - c->mtime >= RETAIN_OPEN_FRESH_S)
-		return 0;
-	return clip_meta_read(namefd, c, &m) == 0 && m.open;
-}
-
-static uint64_t clip_bytes(const struct clip *c)
-{
-	uint64_t b = 0;
-
-	for (int p = 0; p < CLIP_NPARTS; p++)
-		if (c->parts & 1u << p)
-			b += c->size[p];
-	return b;
+	return (!strcmp(c->day, sday) && !strcmp(c->hms, shms)) || clip_is_open(namefd, c, now);
 }
 
 int retain_run(const char *dir, const char *name, int max_age_days, int max_total_mb,
@@ -75,7 +59,7 @@ int retain_run(const char *dir, const char *name, int max_age_days, int max_tota
 		return 0;
 	if ((namefd = clipdir_open(dir, name)) < 0)
 		return namefd == -ENOENT ? 0 : namefd;
-	if ((r = clipdir_scan(namefd, RETAIN_MAX_CLIPS, &l)) < 0) {
+	if ((r = clipdir_scan(namefd, RETAIN_MAX_CLIPS, 0, &l)) < 0) {
 		close(namefd);
 		return r;
 	}

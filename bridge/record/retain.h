@@ -7,11 +7,9 @@
 
 #include <stdint.h>
 
-/* A sidecar saying "open": true counts as being written while its clip changed this
- * recently; older, it is a clip left open by a crash and may go. */
-#define RETAIN_OPEN_FRESH_S 300
-/* Clips looked at in one run (the oldest days first); bounds the memory of a run. */
-#define RETAIN_MAX_CLIPS    (1u << 20)
+/* Clips looked at in one run (the oldest days first); bounds the memory of a run.  A clip
+ * whose sidecar says "open" goes only once CLIP_OPEN_FRESH_S old (a crash left it). */
+#define RETAIN_MAX_CLIPS    (1u << 18)
 
 struct retain_stats {
 	unsigned clips;           /* clips found */

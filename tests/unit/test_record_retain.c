@@ -343,7 +343,7 @@ static void test_scan(void **state)
 	clip("2026-06-01", "110000", 0, 10, 0);
 	put("cam/2026-06-01/111111.txt", 1, NULL, 10);
 	assert_true((fd = clipdir_open(root, "cam")) >= 0);
-	assert_int_equal(clipdir_scan(fd, 100, &l), 0);
+	assert_int_equal(clipdir_scan(fd, 100, 1, &l), 0);
 	assert_int_equal(l.n, 3);
 	clip_list_sort_newest(&l);
 	assert_string_equal(l.v[0].day, "2026-06-02");
@@ -351,9 +351,16 @@ static void test_scan(void **state)
 	assert_string_equal(l.v[2].hms, "100000");
 	assert_int_equal(l.v[0].parts, 7);
 	clip_list_free(&l);
-	/* a bound on the count: the oldest are kept, the listing says it is cut */
-	assert_int_equal(clipdir_scan(fd, 2, &l), 0);
+	/* a bound on the count: whole days, the newest (or oldest) first, and the listing says
+	 * it is cut */
+	assert_int_equal(clipdir_scan(fd, 1, 1, &l), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].day, "2026-06-02");
+	assert_true(l.truncated);
+	clip_list_free(&l);
+	assert_int_equal(clipdir_scan(fd, 1, 0, &l), 0);
 	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0].day, "2026-06-01");
 	assert_true(l.truncated);
 	clip_list_free(&l);
 	close(fd);
