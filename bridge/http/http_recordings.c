@@ -107,8 +107,11 @@ static int list_clips(struct http_server *s, struct clip_list *l, int *namefd, i
 	memset(l, 0, sizeof(*l));
 	if ((*namefd = clipdir_open(s->record_dir, s->camera)) < 0)
 		return *namefd == -ENOENT ? 0 : *namefd;
-	if ((r = clipdir_scan(*namefd, HTTP_REC_LIST_MAX, 1, l)) < 0)
+	if ((r = clipdir_scan(*namefd, HTTP_REC_LIST_MAX, 1, l)) < 0) {
+		close(*namefd);
+		*namefd = -1;
 		return r;
+	}
 	clip_list_sort_newest(l);
 	for (size_t i = 0; i < l->n; i++)
 		if (l->v[i].parts & 1u << CLIP_MP4)
