@@ -108,7 +108,7 @@ const struct key cfg_keys[] = {
 	  .def = "300", .arg = "S", .help = "record.always: length of one file" },
 	{ "record.max_age_days", K_INT, FLD(record.max_age_days), RANGE(0, 36500), .def = "0",
 	  .arg = "D", .help = "remove clips older than this (0: keep)" },
-	{ "record.max_total_mb", K_INT, FLD(record.max_total_mb), RANGE(0, 100000000), .def = "0",
+	{ "record.max_total_mb", K_INT, FLD(record.max_total_mb), RANGE(0, 1073741824), .def = "0",
 	  .arg = "MB", .help = "remove the oldest clips past this total (0: no limit)" },
 
 	{ "wake.mode", K_ENUM, FLD(wake.mode), .ev = ev_wake, .def = "auto",

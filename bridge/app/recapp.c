@@ -9,6 +9,7 @@
 #include "http/jpegcache.h"
 #include "hub/hub.h"
 #include "record/rec.h"
+#include "record/retain.h"
 #include "record/tap.h"
 #include "record/tsout.h"
 #include "util/log.h"
@@ -51,6 +52,31 @@ static int write_thumb(void *ctx, const struct frame *f, const char *path)
 	return r;
 }
 
+void recapp_retention(const char *dir, const char *name, int max_age_days, int max_total_mb)
+{
+	struct retain_stats rs;
+	int r;
+
+	if (!dir[0] || (!max_age_days && !max_total_mb))
+		return;
+	r = retain_run(dir, name, max_age_days, max_total_mb, NULL, &rs);
+	if (r < 0)
+		log_warn("retention: cannot read %s/%s: %s", dir, name, strerror(-r));
+	else if (rs.error)
+		log_warn("retention: removed %u clips, could not remove one: %s", rs.removed,
+			 strerror(-rs.error));
+	else if (rs.removed)
+		log_info("retention: removed %u clips (%.1f MiB), %.1f MiB left", rs.removed,
+			 (double)rs.bytes_freed / (1 << 20), (double)rs.bytes_after / (1 << 20));
+}
+
+static void clip_closed(void *ctx)
+{
+	struct recapp *ra = ctx;
+
+	recapp_retention(ra->dir, ra->name, ra->max_age_days, ra->max_total_mb);
+}
+
 int recapp_start(struct recapp *ra, const struct cfg *c, struct hub *hub, struct ev_bus *ev,
 		 struct status *st)
 {
@@ -61,11 +87,16 @@ int recapp_start(struct recapp *ra, const struct cfg *c, struct hub *hub, struct
 		.segment_seconds = c->record.segment_seconds, .on_motion = c->record.on_motion,
 		.always = c->record.always, .queue_bytes = pre_bytes + REC_QUEUE_SPARE,
 		.events = ev, .hub = hub, .st = st, .thumb = write_thumb,
+		.clip_closed = clip_closed, .clip_closed_ctx = ra,
 	};
 	char err[256];
 	int r;
 
 	memset(ra, 0, sizeof(*ra));
+	snprintf(ra->dir, sizeof(ra->dir), "%s", c->record.dir);
+	snprintf(ra->name, sizeof(ra->name), "%s", c->name);
+	ra->max_age_days = c->record.max_age_days;
+	ra->max_total_mb = c->record.max_total_mb;
 	r = tap_new(&ra->tap, (uint64_t)c->record.pre_seconds * 1000000u, pre_bytes);
 	if (r < 0) {
 		log_err("cannot set up the pre-roll: %s", strerror(-r));

@@ -3,7 +3,8 @@
 #ifndef CB_APP_RECAPP_H
 #define CB_APP_RECAPP_H
 
-struct cfg;
+#include "app/cfg.h"
+
 struct ev_bus;
 struct hub;
 struct status;
@@ -12,6 +13,9 @@ struct rec;
 struct tsout;
 
 struct recapp {
+	/* copies for the retention run after each clip (the config may be reloaded) */
+	char dir[CFG_PATH_MAX + 1], name[CFG_NAME_MAX + 1];
+	int max_age_days, max_total_mb;
 	struct tap *tap;
 	struct rec *rec;          /* NULL when record.dir is empty */
 	struct tsout *ts;         /* the shared MPEG-TS muxer (/stream.ts, output.udp) */
@@ -20,6 +24,9 @@ struct recapp {
 /* 0, or a negative errno (logged). */
 int recapp_start(struct recapp *ra, const struct cfg *c, struct hub *hub, struct ev_bus *ev,
 		 struct status *st);
+/* record.max_age_days / max_total_mb over NAME's clips (at start, hourly, after each clip);
+ * logs what it removed or could not. */
+void recapp_retention(const char *dir, const char *name, int max_age_days, int max_total_mb);
 /* SIGUSR1: a clip, as for POST /api/v1/record. */
 void recapp_signal(struct recapp *ra);
 /* Before the hub and the bus go. */

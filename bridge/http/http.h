@@ -53,6 +53,8 @@ struct http_opts {
 	struct ev_bus *events;     /* /api/v1/events and the event counters (NULL = none) */
 	struct rec *rec;           /* POST /api/v1/record[/stop] (NULL = recording off) */
 	struct tsout *ts;          /* GET /stream.ts (NULL = off) */
+	const char *record_dir;    /* /recordings: record.dir (clips in record_dir/camera_name);
+	                              NULL or "" = recordings off */
 };
 
 /* Starts the daemon and its notifier thread.  `hub` and `st` must outlive the server.

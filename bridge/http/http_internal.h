@@ -41,6 +41,7 @@ struct http_server {
 	struct http_auth auth_key;
 	char camera[64];
 	char version[64];
+	char *record_dir;                /* NULL = recordings off */
 	int max_conn;
 	int timeout_s;
 	uint64_t stall_us;               /* viewers with no progress this long are dropped */
@@ -99,6 +100,11 @@ void http_ts_detach(struct http_server *s);   /* stop, before the server goes */
 
 /* mjpeg.c: a suspended connection's peer has gone (MHD does not watch those sockets). */
 int http_peer_gone(int fd);
+
+/* http_recordings.c: 1 when url is one of its routes (/recordings…, /api/v1/recordings…). */
+int http_recordings_route(const char *url);
+enum MHD_Result http_recordings(struct http_server *s, struct MHD_Connection *conn,
+				const char *url, const char *method);
 
 /* http_server.c: 1 when a phase that began at `start` has lasted `limit` by `now` (a start
  * newer than `now` has not). */

@@ -95,6 +95,11 @@ PY
 tw=$(ffprobe -v error -show_entries stream=width -of csv=p=0 "${CLIP%.mp4}.jpg") ||
 	fail "no thumbnail"
 [ "$tw" = 320 ] || fail "thumbnail $tw px wide, want 320"
+# recweb lists it (when its routes are there).
+if curl -fsS "$BASE/api/v1/recordings" >"$TMP/list.json" 2>/dev/null; then
+	grep -q "$(basename "$CLIP")" "$TMP/list.json" || fail "/api/v1/recordings does not list the clip"
+	grep -q '"manual"' "$TMP/list.json" || fail "/api/v1/recordings: no manual trigger"
+fi
 ok "POST record: $(wc -l <"$TMP/m1") frames $first..$last around trigger frame $TRIG, $(cat "$TMP/dur") s"
 
 # ---- SIGUSR1, then POST /api/v1/record/stop ---------------------------------------------------
