@@ -215,6 +215,9 @@ int mux_write(struct mux *m, const struct rec_au *au, char *err, size_t n)
 	m->pkt->data = au->buf->data;
 	m->pkt->size = (int)au->len;
 	m->pkt->pts = m->pkt->dts = dts;
+	/* Not known until the next AU: the previous interval is the best guess (the MP4
+	 * muxer needs one for the last sample of a fragment). */
+	m->pkt->duration = m->packets ? dts - m->last_dts : 0;
 	m->pkt->flags = au->keyframe ? AV_PKT_FLAG_KEY : 0;
 	m->pkt->stream_index = 0;
 	r = av_write_frame(m->oc, m->pkt);
