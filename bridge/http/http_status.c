@@ -223,6 +223,13 @@ void http_metrics_text(struct sbuf *b, const struct http_text_ctx *c)
 	gauge(b, c, "fps_out", "Pictures per second written to the outputs.", s->fps_out);
 	gauge(b, c, "bitrate_bits_per_second", "Compressed video bitrate in.", s->bitrate_bps);
 	gauge(b, c, "http_clients", "Open MJPEG viewers.", c->http_viewers);
+	gauge(b, c, "ts_viewers", "Open /stream.ts viewers.", s->ts_viewers);
+	gauge(b, c, "recording", "1 while a clip is written.", s->rec_active);
+	gauge(b, c, "recording_error", "1 while recording fails (disk full, read-only, ...).",
+	      s->rec_error[0] != 0);
+	counter(b, c, "recordings_total", "Clips written.", s->rec_clips);
+	counter(b, c, "recording_dropped_total", "Access units the disk could not keep up with.",
+		s->rec_dropped);
 	head(b, "v4l2_clients", "gauge", "Processes reading the V4L2 device (absent when unknown).");
 	if (s->v4l2_clients >= 0)
 		sample_d(b, c, "v4l2_clients", s->v4l2_clients);

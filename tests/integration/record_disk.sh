@@ -38,6 +38,8 @@ curl -fsS -X POST "$BASE/api/v1/record?seconds=120" >/dev/null || fail "POST rec
 WAIT_SECS=40 wait_for bash -c "curl -fsS $BASE/api/v1/status | grep -q '\"error\":\"[^\"]'" ||
 	{ cat "$TMP/bridge.err"; df -k "$RDIR"; fail "a full disk does not show in the status"; }
 status | grep -q '"active":false' || fail "the clip is still open after the disk filled"
+curl -fsS "$BASE/metrics" | grep -q "^cam_bridge_recording_error{camera=\"$NAME\"} 1$" ||
+	fail "/metrics does not show the recording error"
 CLIP=$(ls "$RDIR"/$NAME/*/*.mp4 | head -n 1)
 err=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$CLIP" 2>&1 >"$TMP/dur")
 [ -z "$err" ] || fail "ffprobe on the clip cut by the full disk: $err"
