@@ -9,8 +9,12 @@
 #include <libavutil/buffer.h>
 
 #include "media/annexb.h"
+#include "util/clock.h"
 
 #define TAP_MAX_AUS 4096          /* 5 s at 120 fps with room to spare */
+/* A pre-roll whose newest AU is this old is from a stream that stopped (camera asleep or
+ * gone): not replayed, a clip must not begin with minutes-old pictures. */
+#define TAP_STALE_US 3000000ull
 
 struct tap {
 	pthread_mutex_t lock;
@@ -162,6 +166,9 @@ int tap_subscribe(struct tap *t, tap_fn fn, void *ctx, enum tap_replay replay)
 	int r = -ENOSPC;
 
 	pthread_mutex_lock(&t->lock);
+	if (t->ring.count &&
+	    clock_mono_us() > preroll_at(&t->ring, t->ring.count - 1)->t_us + TAP_STALE_US)
+		preroll_clear(&t->ring);
 	for (int i = 0; i < TAP_MAX_SUBS; i++) {
 		if (t->subs[i].fn)
 			continue;

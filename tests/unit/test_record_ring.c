@@ -15,6 +15,7 @@
 #include "record/aufifo.h"
 #include "record/preroll.h"
 #include "record/tap.h"
+#include "util/clock.h"
 
 #define FPS_US 100000u   /* 10 fps */
 
@@ -201,12 +202,15 @@ static void test_tap_replays_and_params(void **state)
 	memset(p, 0, sizeof(p));
 	p[3] = 1;
 	p[4] = 0x41;
+	uint64_t now = clock_mono_us();
+
 	assert_int_equal(tap_new(&t, 5000000, 1 << 20), 0);
 	assert_int_equal(tap_get_params(t, &tp), -EAGAIN);
+	au.recv_us = now;
 	tap_feed(t, &au);
 	for (int i = 0; i < 4; i++) {
 		struct au pa = { .data = p, .len = sizeof(p), .codec = AU_H264,
-				 .recv_us = 2000 + (uint64_t)i * 1000 };
+				 .recv_us = now + 1000 + (uint64_t)i * 1000 };
 		p[10] = (uint8_t)i;
 		tap_feed(t, &pa);
 	}
@@ -223,7 +227,7 @@ static void test_tap_replays_and_params(void **state)
 	au.data = p;
 	au.len = sizeof(p);
 	au.keyframe = 0;
-	au.recv_us = 9000;
+	au.recv_us = now + 9000;
 	tap_feed(t, &au);
 	tap_unsubscribe(t, aufifo_tap, &f);
 	tap_feed(t, &au);
@@ -246,6 +250,27 @@ static void test_tap_replays_and_params(void **state)
 	tap_free(t);
 }
 
+/* A stream that stopped seconds ago (camera asleep): its pre-roll is not replayed. */
+static void test_tap_stale_preroll_not_replayed(void **state)
+{
+	struct tap *t;
+	struct aufifo f;
+	struct rec_au out;
+	struct au au = { .data = idr, .len = sizeof(idr), .codec = AU_H264, .keyframe = 1,
+			 .recv_us = clock_mono_us() - 60000000ull };
+
+	assert_int_equal(tap_new(&t, 5000000, 1 << 20), 0);
+	tap_feed(t, &au);
+	au.recv_us += 40000;
+	tap_feed(t, &au);
+	assert_int_equal(aufifo_init(&f, 1 << 20, 64), 0);
+	assert_int_equal(tap_subscribe(t, aufifo_tap, &f, TAP_PREROLL), 0);
+	assert_int_equal(aufifo_pop(&f, &out, 0), 0);
+	tap_unsubscribe(t, aufifo_tap, &f);
+	aufifo_fini(&f);
+	tap_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +280,7 @@ int main(void)
 		cmocka_unit_test(test_gap_and_codec_change_empty_it),
 		cmocka_unit_test(test_aufifo),
 		cmocka_unit_test(test_tap_replays_and_params),
+		cmocka_unit_test(test_tap_stale_preroll_not_replayed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
