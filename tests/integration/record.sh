@@ -10,7 +10,8 @@
 #    source publishes motion events on the bus);
 #  - GET /stream.ts read by ffmpeg: the first frame an I-frame near the live one, markers
 #    consecutive, frames bit-identical to the clip's; 10 viewers cost no more decoding;
-#  - output.udp: a UDP receiver gets the same stream.
+#  - output.udp: a UDP receiver gets the same stream;
+#  - the same from an H.265 camera (clip tagged hvc1).
 . "$(dirname "$0")/lib.sh"
 need_prog "$BRIDGE"; need_prog "$SIM"
 for p in curl ffmpeg ffprobe; do command -v $p >/dev/null || skip "$p is not installed"; done
@@ -206,4 +207,31 @@ markers_of "$TMP/udp.yuv" 640x360 i420 | grep -v -- '^-1$' >"$TMP/udpm"
 [ "$(wc -l <"$TMP/udpm")" -ge 25 ] || fail "output.udp: $(wc -l <"$TMP/udpm") frames with markers"
 consecutive "$TMP/udpm" >/dev/null || fail "output.udp markers: $(consecutive "$TMP/udpm")"
 ok "output.udp: $(wc -l <"$TMP/udpm") frames in order"
+kill $BPID; wait $BPID
+
+# ---- H.265 ------------------------------------------------------------------------------------
+kill "${PIDS[0]}"; wait "${PIDS[0]}" 2>/dev/null
+DPORT=$(free_port)
+"$SIM" --listen 127.0.0.1 --disc-port "$DPORT" --tcp-port -1 --uid $UID_ --password "$PW" \
+	--size 640x360 --fps $FPS --gop $FPS --codec h265 >"$TMP/sim265.err" 2>&1 &
+PIDS+=($!)
+rm -rf "$RDIR"
+"$BRIDGE" --name $NAME --source "bc-udp://admin:$PW@127.0.0.1:$DPORT/main?uid=$UID_" \
+	--output "$TMP/out3.yuv" --size 320x180 --fps $FPS --hwaccel none --http 127.0.0.1:$HP \
+	--record.dir="$RDIR" --record.pre_seconds=1 >"$TMP/bridge3.err" 2>&1 &
+BPID=$!; PIDS+=($BPID)
+WAIT_SECS=15 wait_for bash -c "curl -fsS $BASE/api/v1/status | grep -q '\"codec\":\"h265\"'" ||
+	{ cat "$TMP/bridge3.err"; fail "the bridge does not stream H.265"; }
+sleep 2
+curl -fsS -X POST "$BASE/api/v1/record?seconds=2" >/dev/null || fail "POST record (H.265)"
+WAIT_SECS=30 wait_for clips_done 1 || fail "H.265: no clip"
+CLIP=$(newest_clip)
+codec=$(ffprobe -v error -show_entries stream=codec_name,codec_tag_string -of csv=p=0 "$CLIP")
+[ "$codec" = "hevc,hvc1" ] || fail "H.265 clip: $codec, want hevc,hvc1"
+decode_markers "$CLIP" "$TMP/m265"
+timeout 30 ffmpeg -v error -y -i "$BASE/stream.ts" -frames:v 20 -fps_mode passthrough \
+	-enc_time_base -1 -f rawvideo -pix_fmt yuv420p "$TMP/ts265.yuv" || fail "H.265 /stream.ts"
+markers_of "$TMP/ts265.yuv" 640x360 i420 >"$TMP/ts265m"
+consecutive "$TMP/ts265m" >/dev/null || fail "H.265 /stream.ts markers: $(consecutive "$TMP/ts265m")"
+ok "H.265: clip $(wc -l <"$TMP/m265") frames (hvc1), /stream.ts 20 frames in order"
 exit 0
