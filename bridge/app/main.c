@@ -13,6 +13,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "app/avlog.h"
+#include "app/camfile.h"
 #include "app/cfg.h"
 #include "app/srcopts.h"
 #include "app/video.h"
@@ -37,6 +38,7 @@ struct app {
 	struct video video;
 	struct http_server *http;
 	struct ev_bus *events;
+	struct app_camfile camfile;
 	int video_running;
 };
 
@@ -67,7 +69,7 @@ static int start_http(struct app *a)
 		.max_connections = c->http.max_connections, .jpeg_quality = c->http.jpeg_quality,
 		.mjpeg_width = c->http.mjpeg_width, .mjpeg_height = c->http.mjpeg_height,
 		.timeout_s = c->http.timeout_seconds, .camera_name = c->name, .version = CB_VERSION,
-		.events = a->events,
+		.events = a->events, .run_dir = a->camfile.list,
 	};
 	int r;
 
@@ -91,6 +93,8 @@ static void notify_status(struct app *a, int watchdog)
 	char bat[32] = "";
 
 	status_snapshot(&a->st, &s);
+	app_camfile_update(&a->camfile, a->cfg, a->http ? http_server_port(a->http) : -1,
+			   cam_state_name(s.state));
 	if (s.battery_percent >= 0)
 		snprintf(bat, sizeof(bat), ", battery %d%%", s.battery_percent);
 	sd_notifyf(0, "%sSTATUS=%s, camera %dx%d %s, out %dx%d %.1f fps%s, %d HTTP viewers",
@@ -166,6 +170,7 @@ static int run(struct app *a)
 	}
 
 	status_init(&a->st, c->name);
+	app_camfile_init(&a->camfile, c);
 	a->hub = hub_new(c->output.width, c->output.height, HUB_POOL);
 	if (!a->hub || ev_bus_new(&a->events, c->name, 0) < 0 ||
 	    auq_init(&a->q, (size_t)c->limits.max_frame_bytes * 2, AUQ_MAX_AUS) < 0) {
@@ -236,6 +241,7 @@ out:
 	src_stop(a->src);
 	if (a->video_running)
 		video_stop(&a->video);
+	app_camfile_remove(&a->camfile);
 	http_server_stop(a->http);
 	hub_close(a->hub);
 	hub_free(a->hub);

@@ -2,6 +2,7 @@
  * thread that turns hub frames into MJPEG wake-ups. */
 #include "http/http_internal.h"
 #include "http/http_auth.h"
+#include "http/http_cameras.h"
 #include "http/http_resp.h"
 #include "http/http_text.h"
 #include "hub/hub.h"
@@ -283,7 +284,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return ret;
 	}
 	if (!strcmp(url, "/"))
-		return http_reply_text(conn, MHD_HTTP_OK, "text/html; charset=utf-8", http_index_html);
+		return http_cameras_index(s, conn);
 	if (!strcmp(url, "/stream"))
 		return serve_stream(s, conn);
 	if (!strcmp(url, "/snapshot.jpg"))
@@ -298,6 +299,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return serve_healthz(s, conn);
 	if (camera_route(s, url, &stream))
 		return stream ? serve_stream(s, conn) : snapshot(s, conn, 0, req_cls);
+	if (!strcmp(url, "/api/v1/cameras"))
+		return http_cameras_json(s, conn);
+	if (http_cameras_is_other(s, url))
+		return http_cameras_redirect(s, conn, url);
 	return http_reply_text(conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
 }
 
@@ -498,6 +503,11 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 	s->mjpeg_h = o->mjpeg_height;
 	snprintf(s->camera, sizeof(s->camera), "%s", o->camera_name ? o->camera_name : "");
 	snprintf(s->version, sizeof(s->version), "%s", o->version ? o->version : "unknown");
+	if (o->run_dir && strlen(o->run_dir) >= sizeof(s->run_dir)) {
+		r = -ENAMETOOLONG;
+		goto fail;
+	}
+	snprintf(s->run_dir, sizeof(s->run_dir), "%s", o->run_dir ? o->run_dir : "");
 	if (o->user && *o->user) {
 		s->auth = 1;
 		if ((r = http_auth_init(&s->auth_key, o->user, o->password)) < 0)

@@ -1,0 +1,103 @@
+#!/bin/bash
+# One page for all cameras: two bridges, each with its own cam-sim, sharing a temporary
+# --run-dir:
+#  - each writes RUN/NAME.json; each one's `/` and /api/v1/cameras list both;
+#  - /api/v1/cameras/OTHER and …/OTHER/stream answer 307 to OTHER's bridge (same path), the
+#    redirect leads to a JPEG, an unknown name is still 404; a stale file (dead pid) and a
+#    garbage file are not listed;
+#  - after SIGTERM a bridge's file is gone and the other no longer lists it.
+. "$(dirname "$0")/lib.sh"
+need_prog "$BRIDGE"; need_prog "$SIM"
+command -v curl >/dev/null || skip "curl is not installed"
+
+PW=c4ms-pw
+RUN=$TMP/run
+mkdir -p "$RUN"
+declare -A HP BPID
+start_pair() {   # NAME UID
+	local dport fifo
+	dport=$(free_port); fifo=$TMP/$1.ctl
+	"$SIM" --listen 127.0.0.1 --disc-port "$dport" --tcp-port -1 --uid "$2" --password "$PW" \
+		--size 320x180 --fps 10 --control-fifo "$fifo" >"$TMP/$1.sim.err" 2>&1 &
+	PIDS+=($!)
+	wait_for test -p "$fifo" || { cat "$TMP/$1.sim.err"; fail "cam-sim $1 did not start"; }
+	HP[$1]=$(free_port)
+	"$BRIDGE" --name "$1" --source "bc-udp://admin:$PW@127.0.0.1:$dport/main?uid=$2" \
+		--output "$TMP/$1.yuv" --size 320x180 --fps 10 --hwaccel none \
+		--http 127.0.0.1:${HP[$1]} --run-dir "$RUN" >"$TMP/$1.err" 2>&1 &
+	BPID[$1]=$!; PIDS+=($!)
+}
+start_pair front 95270000CAMSAAA1
+start_pair garden 95270000CAMSAAA2
+for n in front garden; do
+	WAIT_SECS=20 wait_for bash -c "curl -fsS http://127.0.0.1:${HP[$n]}/api/v1/status | grep -q '\"state\":\"streaming\"'" ||
+		{ cat "$TMP/$n.err"; fail "bridge $n is not streaming"; }
+done
+for n in front garden; do
+	WAIT_SECS=10 wait_for test -f "$RUN/$n.json" || fail "$RUN/$n.json not written"
+done
+python3 - "$RUN" "${HP[front]}" "${BPID[front]}" <<'PY' || fail "front.json is not what was asked"
+import json, sys
+d = json.load(open(sys.argv[1] + "/front.json"))
+want = {"name": "front", "http": "http://127.0.0.1:" + sys.argv[2], "pid": int(sys.argv[3])}
+bad = [f"{k}={d.get(k)!r}" for k, v in want.items() if d.get(k) != v]
+if set(d) != {"name", "http", "device", "state", "pid", "updated"}: bad.append(f"keys {sorted(d)}")
+if bad: print("  ", bad); sys.exit(1)
+PY
+ok "each bridge wrote RUN/NAME.json"
+
+# Hostile neighbours: a dead bridge's file, garbage, a symlink, a huge file.
+printf '{"name":"ghost","http":"http://127.0.0.1:1","device":"","state":"streaming","pid":999999999,"updated":%s}\n' "$(date +%s)" >"$RUN/ghost.json"
+printf 'not json at all' >"$RUN/junk.json"
+ln -s "$RUN/front.json" "$RUN/alias.json"
+head -c 100000 /dev/zero | tr '\0' ' ' >"$RUN/huge.json"
+
+for n in front garden; do
+	base=http://127.0.0.1:${HP[$n]}
+	curl -fsS "$base/" >"$TMP/$n.html" || fail "GET / on $n"
+	for m in front garden; do
+		grep -q "data-cam=\"$m\"" "$TMP/$n.html" || fail "$n's / does not list $m"
+		grep -q "http://127.0.0.1:${HP[$m]}/snapshot.jpg" "$TMP/$n.html" ||
+			fail "$n's / has no thumbnail of $m"
+	done
+	curl -fsS "$base/api/v1/cameras" >"$TMP/$n.cams" || fail "GET /api/v1/cameras on $n"
+	python3 - "$TMP/$n.cams" "$n" "${HP[front]}" "${HP[garden]}" <<'PY' || fail "$n: /api/v1/cameras"
+import json, sys
+j = json.load(open(sys.argv[1]))
+me = sys.argv[2]
+names = [c["name"] for c in j["cameras"]]
+if names != ["front", "garden"]: print("   names", names); sys.exit(1)
+for c, port in zip(j["cameras"], sys.argv[3:5]):
+    if c["url"] != "http://127.0.0.1:" + port or c["self"] != (c["name"] == me) or not c["state"]:
+        print("   ", c); sys.exit(1)
+PY
+	grep -qE 'ghost|junk|alias|huge' "$TMP/$n.html" "$TMP/$n.cams" && fail "$n lists a stale or hostile file"
+done
+ok "each one's / and /api/v1/cameras list both (and nothing stale or hostile)"
+
+redir() {   # BRIDGE-PORT PATH -> "CODE LOCATION"
+	curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' "http://127.0.0.1:$1$2"
+}
+got=$(redir "${HP[front]}" /api/v1/cameras/garden)
+[ "$got" = "307 http://127.0.0.1:${HP[garden]}/api/v1/cameras/garden" ] || fail "front -> garden: $got"
+got=$(redir "${HP[garden]}" /api/v1/cameras/front/stream)
+[ "$got" = "307 http://127.0.0.1:${HP[front]}/api/v1/cameras/front/stream" ] || fail "garden -> front/stream: $got"
+curl -fsSL -o "$TMP/via.jpg" "http://127.0.0.1:${HP[front]}/api/v1/cameras/garden" || fail "following the redirect"
+[ "$(head -c 2 "$TMP/via.jpg" | od -An -tx1 | tr -d ' ')" = ffd8 ] || fail "the redirect does not lead to a JPEG"
+got=$(redir "${HP[front]}" /api/v1/cameras/nobody)
+[ "${got%% *}" = 404 ] || fail "unknown camera: $got (want 404)"
+got=$(redir "${HP[front]}" /api/v1/cameras/ghost)
+[ "${got%% *}" = 404 ] || fail "stale camera: $got (want 404)"
+got=$(redir "${HP[front]}" /api/v1/cameras/front)
+[ "${got%% *}" = 200 ] || fail "own camera: $got (want 200)"
+ok "/api/v1/cameras/OTHER… answers 307 to the other bridge; unknown and stale 404, own 200"
+
+kill -TERM "${BPID[garden]}"
+wait "${BPID[garden]}" || fail "garden did not exit 0 on SIGTERM"
+[ -e "$RUN/garden.json" ] && fail "garden.json is still there after SIGTERM"
+[ -e "$RUN/front.json" ] || fail "front.json went away with garden's"
+curl -fsS "http://127.0.0.1:${HP[front]}/api/v1/cameras" | grep -q '"garden"' && fail "front still lists garden"
+got=$(redir "${HP[front]}" /api/v1/cameras/garden)
+[ "${got%% *}" = 404 ] || fail "gone camera: $got (want 404)"
+ok "SIGTERM removes the file; the other bridge stops listing it"
+exit 0
