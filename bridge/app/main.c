@@ -19,6 +19,7 @@
 #include "app/video.h"
 #include "http/http.h"
 #include "event/event.h"
+#include "hub/camsnap.h"
 #include "hub/hub.h"
 #include "hub/status.h"
 #include "source/auq.h"
@@ -39,6 +40,7 @@ struct app {
 	struct http_server *http;
 	struct ev_bus *events;
 	struct app_camfile camfile;
+	struct camsnap *camsnap;
 	int video_running;
 };
 
@@ -54,6 +56,7 @@ static int start_source(struct app *a)
 
 	app_src_opts(a->cfg, &o);
 	o.events = a->events;
+	o.camsnap = a->camsnap;
 	r = src_start(&o, &a->q, &a->st, &a->src);
 	explicit_bzero(o.password, sizeof(o.password));
 	explicit_bzero(o.url, sizeof(o.url));
@@ -69,7 +72,7 @@ static int start_http(struct app *a)
 		.max_connections = c->http.max_connections, .jpeg_quality = c->http.jpeg_quality,
 		.mjpeg_width = c->http.mjpeg_width, .mjpeg_height = c->http.mjpeg_height,
 		.timeout_s = c->http.timeout_seconds, .camera_name = c->name, .version = CB_VERSION,
-		.events = a->events, .run_dir = a->camfile.list,
+		.events = a->events, .run_dir = a->camfile.list, .camsnap = a->camsnap,
 	};
 	int r;
 
@@ -172,7 +175,7 @@ static int run(struct app *a)
 	status_init(&a->st, c->name);
 	app_camfile_init(&a->camfile, c);
 	a->hub = hub_new(c->output.width, c->output.height, HUB_POOL);
-	if (!a->hub || ev_bus_new(&a->events, c->name, 0) < 0 ||
+	if (!a->hub || ev_bus_new(&a->events, c->name, 0) < 0 || camsnap_new(&a->camsnap) < 0 ||
 	    auq_init(&a->q, (size_t)c->limits.max_frame_bytes * 2, AUQ_MAX_AUS) < 0) {
 		log_err("out of memory");
 		return 1;
@@ -248,6 +251,7 @@ out:
 	auq_destroy(&a->q);
 	status_destroy(&a->st);
 	ev_bus_free(a->events);
+	camsnap_free(a->camsnap);
 	close(sfd);
 	return rc;
 }

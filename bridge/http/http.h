@@ -34,6 +34,7 @@ struct http_server;
 #define HTTP_SNAPSHOT_MEMORY         (64u << 20)
 
 struct ev_bus;
+struct camsnap;
 
 struct http_opts {
 	const char *listen;        /* "ADDR:PORT" or "[V6]:PORT"; NULL = HTTP_DEFAULT_LISTEN; port 0 = any */
@@ -52,6 +53,7 @@ struct http_opts {
 	const char *run_dir;       /* where every bridge describes itself (util/rundir.h): `/` and
 				    * /api/v1/cameras list them, /api/v1/cameras/OTHER… redirects
 				    * there; NULL = this camera only */
+	struct camsnap *camsnap;   /* /snapshot.jpg?source=camera (hub/camsnap.h); NULL = none */
 };
 
 /* Starts the daemon and its notifier thread.  `hub` and `st` must outlive the server.

@@ -231,8 +231,17 @@ static enum MHD_Result snapshot(struct http_server *s, struct MHD_Connection *co
 				void **req_cls)
 {
 	void *job = *req_cls == &request_marker ? NULL : *req_cls;
-	enum MHD_Result r = http_snapshot(s, conn, png, &job);
+	enum MHD_Result r;
 
+	/* ?source=camera: the camera's JPEG, or the decoded picture when it cannot be had. */
+	if (!png && ((job && job == s->cam_req) || (!job && http_camsnap_wanted(conn)))) {
+		int fallback;
+		r = http_camsnap(s, conn, &job, &fallback);
+		*req_cls = job ? job : &request_marker;
+		if (!fallback)
+			return r;
+	}
+	r = http_snapshot(s, conn, png, &job);
 	if (job)
 		*req_cls = job;
 	return r;
@@ -313,7 +322,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct http_conn *t = conn_track(conn);
 
 	(void)toe;
-	if (*req_cls && *req_cls != &request_marker)
+	if (*req_cls && *req_cls == s->cam_req)
+		http_camsnap_release(s);
+	else if (*req_cls && *req_cls != &request_marker)
 		http_snapshot_job_free(*req_cls);
 	*req_cls = NULL;
 	if (!t)
@@ -454,6 +465,7 @@ static void server_free(struct http_server *s)
 		jpeg_cache_free(s->full_cache);
 	jpeg_cache_free(s->stream_cache);
 	http_snapshots_free(s);
+	http_camsnap_free(s);
 	while (s->conns) {
 		struct http_conn *t = s->conns;
 		s->conns = t->next;
@@ -524,7 +536,8 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 		s->full_cache = jpeg_cache_new(0, 0, s->quality, JPEG_CACHE_SPARE + 4);
 	else
 		s->full_cache = s->stream_cache;
-	if (!s->full_cache || (r = http_snapshots_start(s)) < 0)
+	s->camsnap = o->camsnap;
+	if (!s->full_cache || (r = http_snapshots_start(s)) < 0 || (r = http_camsnap_start(s)) < 0)
 		goto fail;
 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
@@ -576,6 +589,7 @@ void http_server_stop(struct http_server *s)
 	 * `stopping` and end their stream. */
 	mjpeg_wake(s, 0);
 	http_snapshots_stop(s);
+	http_camsnap_stop(s);
 	MHD_stop_daemon(s->d);
 	if (s->snap_hold_active)
 		hub_viewer_remove(s->hub);

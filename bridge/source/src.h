@@ -16,6 +16,7 @@ enum src_kind { SRC_BC_UDP, SRC_BC_TCP, SRC_BC_P2P, SRC_URL };
 #define SRC_MAX_P2P_SERVERS 16
 
 struct ev_bus;
+struct camsnap;
 
 struct src_opts {
 	enum src_kind kind;
@@ -43,6 +44,7 @@ struct src_opts {
 	size_t max_frame_bytes;      /* largest media frame accepted */
 	int wake_on_demand;          /* start streaming only while src_set_wanted(1) */
 	struct ev_bus *events;       /* camera alarms and state changes go here (NULL = none) */
+	struct camsnap *camsnap;     /* asks for the camera's own JPEG (msg 109; NULL = none) */
 };
 
 void src_opts_defaults(struct src_opts *o);

@@ -2,6 +2,7 @@
  * in, start the stream, and hand its frames to the video thread until told to stop. */
 #include "source/src_impl.h"
 #include "source/bcsess.h"
+#include "hub/camsnap.h"
 #include "net/disc_client.h"
 #include "net/udpsock.h"
 #include "util/clock.h"
@@ -84,6 +85,32 @@ static void version_to_status(struct src *s, struct bcsess *ss, int *done)
 	STATUS_UPDATE(s->st,
 		snprintf(cs->model, sizeof(cs->model), "%s", ss->version.type[0] ? ss->version.type : ss->version.name);
 		snprintf(cs->firmware, sizeof(cs->firmware), "%s", ss->version.firmware_version););
+}
+
+/* The camera's JPEG for the HTTP sidecar: one ask at a time, answered while streaming. */
+static void snapshot_step(struct src *s, struct bcsess *ss)
+{
+	struct camsnap *c = s->o.camsnap;
+
+	if (!c)
+		return;
+	switch (bcsess_snap_poll(ss)) {
+	case BCSESS_SNAP_IDLE:
+		if (camsnap_take(c) && bcsess_snap_start(ss) < 0)
+			camsnap_deliver(c, -EIO, NULL, 0);
+		return;
+	case BCSESS_SNAP_DONE:
+		log_debug("camera snapshot: %zu bytes", ss->snap.len);
+		camsnap_deliver(c, 0, ss->snap.data, ss->snap.len);
+		break;
+	case BCSESS_SNAP_FAILED:
+		log_warn("camera snapshot: %s", ss->snap_err);
+		camsnap_deliver(c, -EIO, NULL, 0);
+		break;
+	default:
+		return;
+	}
+	bcsess_snap_reset(ss);
 }
 
 /* Local discovery: unicast to a known address, or broadcast on 2018 + 2015. */
@@ -182,6 +209,7 @@ int src_bc_run(struct src *s)
 	auq_mark_gap(s->q);
 	while (src_should_run(s)) {
 		version_to_status(s, &ss, &version_done);
+		snapshot_step(s, &ss);
 		if ((r = bcsess_run(&ss, RUN_SLICE_MS)) < 0)
 			break;
 		bcsess_stats(&ss, &lost, &retrans);
@@ -191,6 +219,8 @@ out:
 	if (r == -ECANCELED || !src_should_run(s))
 		r = 0;   /* asked to stop (or nobody watches any more) while a step was waiting */
 	version_to_status(s, &ss, &version_done);
+	if (ss.snap_state != BCSESS_SNAP_IDLE && s->o.camsnap)
+		camsnap_deliver(s->o.camsnap, -ECONNRESET, NULL, 0);
 	if (r == -EACCES || r == -ENOTSUP)
 		log_err("%s", ss.err);
 	else if (r < 0 && found)   /* what went wrong with a camera that was there */

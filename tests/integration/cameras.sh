@@ -5,6 +5,9 @@
 #  - /api/v1/cameras/OTHER and …/OTHER/stream answer 307 to OTHER's bridge (same path), the
 #    redirect leads to a JPEG, an unknown name is still 404; a stale file (dead pid) and a
 #    garbage file are not listed;
+#  - GET /snapshot.jpg?source=camera is the camera's own JPEG (msg 109) at the camera's full
+#    size (640x360, the output is 320x180) with X-Snapshot-Source: camera; without it the
+#    decoded frame (decoded); with the camera frozen, the decoded frame after the bounded wait;
 #  - after SIGTERM a bridge's file is gone and the other no longer lists it.
 . "$(dirname "$0")/lib.sh"
 need_prog "$BRIDGE"; need_prog "$SIM"
@@ -13,13 +16,13 @@ command -v curl >/dev/null || skip "curl is not installed"
 PW=c4ms-pw
 RUN=$TMP/run
 mkdir -p "$RUN"
-declare -A HP BPID
+declare -A HP BPID SPID
 start_pair() {   # NAME UID
 	local dport fifo
 	dport=$(free_port); fifo=$TMP/$1.ctl
 	"$SIM" --listen 127.0.0.1 --disc-port "$dport" --tcp-port -1 --uid "$2" --password "$PW" \
-		--size 320x180 --fps 10 --control-fifo "$fifo" >"$TMP/$1.sim.err" 2>&1 &
-	PIDS+=($!)
+		--size 640x360 --fps 10 --control-fifo "$fifo" >"$TMP/$1.sim.err" 2>&1 &
+	SPID[$1]=$!; PIDS+=($!)
 	wait_for test -p "$fifo" || { cat "$TMP/$1.sim.err"; fail "cam-sim $1 did not start"; }
 	HP[$1]=$(free_port)
 	"$BRIDGE" --name "$1" --source "bc-udp://admin:$PW@127.0.0.1:$dport/main?uid=$2" \
@@ -92,6 +95,23 @@ got=$(redir "${HP[front]}" /api/v1/cameras/front)
 [ "${got%% *}" = 200 ] || fail "own camera: $got (want 200)"
 ok "/api/v1/cameras/OTHER… answers 307 to the other bridge; unknown and stale 404, own 200"
 
+# ---- the camera's own JPEG ---------------------------------------------------------------------
+jpeg_size() { ffprobe -v error -select_streams v:0 -show_entries stream=codec_name,width,height -of csv=p=0 "$1"; }
+snap() {   # NAME QUERY OUT -> prints X-Snapshot-Source
+	curl -fsS --max-time 20 -D "$3.h" -o "$3" "http://127.0.0.1:${HP[$1]}/snapshot.jpg$2" || fail "GET /snapshot.jpg$2 on $1"
+	tr -d '\r' <"$3.h" | awk -F': ' 'tolower($1) == "x-snapshot-source" {print $2}'
+}
+command -v ffprobe >/dev/null || fail "ffprobe is not installed (ffmpeg)"
+src=$(snap front '?source=camera' "$TMP/cam.jpg")
+[ "$src" = camera ] || fail "source=camera: X-Snapshot-Source '$src' (want camera)"
+[ "$(jpeg_size "$TMP/cam.jpg")" = "mjpeg,640,360" ] || fail "source=camera: $(jpeg_size "$TMP/cam.jpg") (want the camera's 640x360 JPEG)"
+src=$(snap front '' "$TMP/dec.jpg")
+[ "$src" = decoded ] || fail "plain snapshot: X-Snapshot-Source '$src' (want decoded)"
+[ "$(jpeg_size "$TMP/dec.jpg")" = "mjpeg,320,180" ] || fail "plain snapshot: $(jpeg_size "$TMP/dec.jpg")"
+grep -q "camera snapshot:" "$TMP/front.err" &&
+	fail "the bridge logged a snapshot failure: $(grep 'camera snapshot:' "$TMP/front.err")"
+ok "/snapshot.jpg?source=camera: the camera's 640x360 JPEG (X-Snapshot-Source: camera); plain: decoded 320x180"
+
 kill -TERM "${BPID[garden]}"
 wait "${BPID[garden]}" || fail "garden did not exit 0 on SIGTERM"
 [ -e "$RUN/garden.json" ] && fail "garden.json is still there after SIGTERM"
@@ -100,4 +120,14 @@ curl -fsS "http://127.0.0.1:${HP[front]}/api/v1/cameras" | grep -q '"garden"' &&
 got=$(redir "${HP[front]}" /api/v1/cameras/garden)
 [ "${got%% *}" = 404 ] || fail "gone camera: $got (want 404)"
 ok "SIGTERM removes the file; the other bridge stops listing it"
+
+# A camera that stopped answering: the decoded picture after the bounded wait, not an error.
+kill -STOP "${SPID[front]}"
+t0=$SECONDS
+src=$(snap front '?source=camera' "$TMP/fb.jpg")
+kill -CONT "${SPID[front]}"
+[ "$src" = decoded ] || fail "frozen camera: X-Snapshot-Source '$src' (want decoded)"
+[ "$(head -c 2 "$TMP/fb.jpg" | od -An -tx1 | tr -d ' ')" = ffd8 ] || fail "frozen camera: not a JPEG"
+[ $((SECONDS - t0)) -le 15 ] || fail "frozen camera: the fallback took $((SECONDS - t0)) s"
+ok "frozen camera: source=camera falls back to the decoded picture in $((SECONDS - t0)) s"
 exit 0
