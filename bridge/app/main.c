@@ -14,6 +14,7 @@
 
 #include "app/avlog.h"
 #include "app/camfile.h"
+#include "app/snapcmd.h"
 #include "app/cfg.h"
 #include "app/srcopts.h"
 #include "app/video.h"
@@ -264,6 +265,10 @@ int main(int argc, char **argv)
 
 	if (!a.cfg)
 		return 1;
+	if (argc > 1 && !strcmp(argv[1], "snapshot")) {
+		free(a.cfg);
+		return app_snapshot_main(argc - 1, argv + 1);
+	}
 	r = cfg_from_args(argc, argv, a.cfg, &err);
 	switch (r) {
 	case CFG_HELP:

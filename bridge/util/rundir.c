@@ -1,4 +1,5 @@
 #include "util/rundir.h"
+#include "util/wfile.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -158,37 +159,26 @@ int rundir_parse(const char *buf, size_t len, struct rundir_cam *out)
 	return 0;
 }
 
-static int file_path(char *out, size_t n, const char *dir, const char *name, const char *pfx,
-		     const char *sfx)
+/* dir/NAME.json */
+static int file_path(char *out, size_t n, const char *dir, const char *name)
 {
-	int len = snprintf(out, n, "%s/%s%s%s", dir, pfx, name, sfx);
+	int len = snprintf(out, n, "%s/%s" SUFFIX, dir, name);
 
 	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;
 }
 
 int rundir_write(const char *dir, const struct rundir_cam *c)
 {
-	char text[RUNDIR_FILE_MAX], path[4096], tmp[4096];
-	int len, fd, r = 0;
+	char text[RUNDIR_FILE_MAX], path[4096];
+	int len;
 
 	if ((len = rundir_format(c, text, sizeof(text))) < 0)
 		return len;
-	if (file_path(path, sizeof(path), dir, c->name, "", SUFFIX) ||
-	    file_path(tmp, sizeof(tmp), dir, c->name, ".", SUFFIX ".XXXXXX"))
+	if (file_path(path, sizeof(path), dir, c->name))
 		return -ENAMETOOLONG;
-	/* O_EXCL under a random name: nobody can aim us at a symlink; readers skip dot files. */
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
-		return -errno;
-	/* Other instances (other users under DynamicUser=, UMask=0077) must read it. */
-	if (fchmod(fd, 0644) < 0 || write(fd, text, (size_t)len) != len)
-		r = errno ? -errno : -EIO;
-	if (close(fd) < 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, path) < 0)
-		r = -errno;
-	if (r)
-		unlink(tmp);
-	return r;
+	/* Readers skip the dot-named temporary file.  0644: the other instances (other users
+	 * under DynamicUser=, UMask=0077) must read it. */
+	return wfile_atomic(path, text, (size_t)len, 0644);
 }
 
 int rundir_read_at(int dirfd, const char *fname, struct rundir_cam *out)
@@ -339,7 +329,7 @@ int rundir_remove(const char *dir, const char *name, long pid)
 	struct rundir_cam c;
 	int fd, r;
 
-	if (!rundir_name_ok(name) || file_path(path, sizeof(path), dir, name, "", SUFFIX))
+	if (!rundir_name_ok(name) || file_path(path, sizeof(path), dir, name))
 		return -EINVAL;
 	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return -errno;

@@ -8,7 +8,10 @@
 #  - GET /snapshot.jpg?source=camera is the camera's own JPEG (msg 109) at the camera's full
 #    size (640x360, the output is 320x180) with X-Snapshot-Source: camera; without it the
 #    decoded frame (decoded); with the camera frozen, the decoded frame after the bounded wait;
-#  - after SIGTERM a bridge's file is gone and the other no longer lists it.
+#  - after SIGTERM a bridge's file is gone and the other no longer lists it;
+#  - `cam-bridge snapshot` against a third cam-sim writes a valid JPEG of the right size
+#    (decoded, --size, --camera-jpeg), logs out and exits 0; a wrong password or no camera
+#    exits 1 with a message, within its --timeout.
 . "$(dirname "$0")/lib.sh"
 need_prog "$BRIDGE"; need_prog "$SIM"
 command -v curl >/dev/null || skip "curl is not installed"
@@ -120,6 +123,43 @@ curl -fsS "http://127.0.0.1:${HP[front]}/api/v1/cameras" | grep -q '"garden"' &&
 got=$(redir "${HP[front]}" /api/v1/cameras/garden)
 [ "${got%% *}" = 404 ] || fail "gone camera: $got (want 404)"
 ok "SIGTERM removes the file; the other bridge stops listing it"
+
+# ---- cam-bridge snapshot ----------------------------------------------------------------------
+SDP=$(free_port)
+"$SIM" --listen 127.0.0.1 --disc-port "$SDP" --tcp-port -1 --uid 95270000CAMSAAA3 --password "$PW" \
+	--size 640x360 --fps 10 --control-fifo "$TMP/still.ctl" >"$TMP/still.sim.err" 2>&1 &
+PIDS+=($!)
+wait_for test -p "$TMP/still.ctl" || fail "cam-sim still did not start"
+STILL="bc-udp://admin:$PW@127.0.0.1:$SDP/main?uid=95270000CAMSAAA3"
+shot() {   # WANT-SIZE ARGS... : runs the command, checks exit 0, the file and its size
+	local want=$1 t0=$SECONDS; shift
+	timeout 60 "$BRIDGE" snapshot --source "$STILL" -o "$TMP/shot.jpg" --timeout 20 "$@" \
+		>"$TMP/shot.err" 2>&1 || { cat "$TMP/shot.err"; fail "snapshot $*: exit $?"; }
+	[ "$(jpeg_size "$TMP/shot.jpg")" = "mjpeg,$want" ] ||
+		fail "snapshot $*: $(jpeg_size "$TMP/shot.jpg") (want $want)"
+	! ls -A "$TMP" | grep -q '^\.shot\.jpg\.' || fail "snapshot $*: temporary file left"
+	echo "   snapshot $*: $want in $((SECONDS - t0)) s"
+	rm -f "$TMP/shot.jpg"
+}
+shot 640,360
+shot 320,180 --size 320x180
+shot 640,360 --camera-jpeg
+# Each one logged out: cam-sim saw every session end that way, none left open.
+WAIT_SECS=5 wait_for bash -c "[ \$(grep -c 'ended (logout)' '$TMP/still.sim.err') -ge 3 ]" ||
+	{ cat "$TMP/still.sim.err"; fail "the snapshot command did not log out each time"; }
+ok "cam-bridge snapshot: decoded 640x360, --size 320x180, --camera-jpeg 640x360; logged out"
+
+t0=$SECONDS
+timeout 60 "$BRIDGE" snapshot --source "bc-udp://admin:nope@127.0.0.1:$SDP/main?uid=95270000CAMSAAA3" \
+	-o "$TMP/bad.jpg" --timeout 10 >"$TMP/bad.err" 2>&1 && fail "snapshot with a wrong password exited 0"
+grep -q "rejected the user name or password" "$TMP/bad.err" || { cat "$TMP/bad.err"; fail "wrong password: no clear message"; }
+grep -q "nope" "$TMP/bad.err" && fail "the password appears in the log"
+timeout 60 "$BRIDGE" snapshot --source "bc-udp://admin:$PW@127.0.0.1:$(free_port)/main?uid=95270000CAMSAAA3" \
+	-o "$TMP/bad.jpg" --timeout 3 >"$TMP/gone.err" 2>&1 && fail "snapshot of no camera exited 0"
+grep -q "no picture within 3 s" "$TMP/gone.err" || { cat "$TMP/gone.err"; fail "no camera: no clear message"; }
+[ -e "$TMP/bad.jpg" ] && fail "a failed snapshot left a file"
+[ $((SECONDS - t0)) -le 30 ] || fail "the failures took $((SECONDS - t0)) s"
+ok "cam-bridge snapshot: wrong password and no camera exit 1 with a clear message, no file"
 
 # A camera that stopped answering: the decoded picture after the bounded wait, not an error.
 kill -STOP "${SPID[front]}"
