@@ -50,6 +50,8 @@ struct http_opts {
 	const char *camera_name;   /* for /api/v1/cameras/NAME and the metrics label */
 	const char *version;       /* cam_bridge_build_info{version=…}; NULL = "unknown" */
 	struct ev_bus *events;     /* /api/v1/events and the event counters (NULL = none) */
+	const char *record_dir;    /* /recordings: record.dir (clips in record_dir/camera_name);
+	                              NULL or "" = recordings off */
 	const char *run_dir;       /* where every bridge describes itself (util/rundir.h): `/` and
 				    * /api/v1/cameras list them, /api/v1/cameras/OTHER… redirects
 				    * there; NULL = this camera only */

@@ -42,6 +42,7 @@ struct http_server {
 	struct http_auth auth_key;
 	char camera[64];
 	char version[64];
+	char *record_dir;                /* NULL = recordings off */
 	char run_dir[1024];              /* the cameras of the machine (http_cameras.c); "" = none */
 	int max_conn;
 	int timeout_s;
@@ -88,6 +89,11 @@ void http_snapshots_stop(struct http_server *s);
 void http_snapshots_free(struct http_server *s);
 /* Encodes done and asks answered 503 so far. */
 void http_snapshots_counts(struct http_server *s, uint64_t *encodes, uint64_t *busy);
+
+/* http_recordings.c: 1 when url is one of its routes (/recordings…, /api/v1/recordings…). */
+int http_recordings_route(const char *url);
+enum MHD_Result http_recordings(struct http_server *s, struct MHD_Connection *conn,
+				const char *url, const char *method);
 
 /* Snapshots say where their picture comes from: "camera" (its own JPEG, msg 109) or
  * "decoded" (the bridge's newest decoded frame). */
