@@ -29,10 +29,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char cmd[128];
+	char cmd[160];
 
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s' '%s.out'", dir, dir);
 	return system(cmd) == 0 ? 0 : -1;
 }
 
@@ -212,6 +212,20 @@ static void test_list_ignores_hostile_and_stale(void **state)
 	snprintf(p, sizeof(p), "%s/a.json", dir);
 	snprintf(t, sizeof(t), "%s/link.json", dir);
 	assert_int_equal(symlink(p, t), 0);
+	/* a symlink whose name matches what it points at (outside the directory), and a
+	 * symlinked subdirectory: neither is followed */
+	char out[96];
+	snprintf(out, sizeof(out), "%s.out", dir);
+	assert_int_equal(mkdir(out, 0755), 0);
+	c = cam("sneaky");
+	assert_int_equal(rundir_write(out, &c), 0);
+	snprintf(p, sizeof(p), "%s/sneaky.json", out);
+	snprintf(t, sizeof(t), "%s/sneaky.json", dir);
+	assert_int_equal(symlink(p, t), 0);
+	c = cam("viadir");
+	assert_int_equal(rundir_write(out, &c), 0);
+	snprintf(t, sizeof(t), "%s/linkdir", dir);
+	assert_int_equal(symlink(out, t), 0);
 	snprintf(t, sizeof(t), "%s/fifo.json", dir);
 	assert_int_equal(mkfifo(t, 0600), 0);
 	/* a subdirectory (a systemd instance's RuntimeDirectory) is looked into, one level */
@@ -231,6 +245,8 @@ static void test_list_ignores_hostile_and_stale(void **state)
 	assert_int_equal(rundir_find(dir, "sub", now, &c), 0);
 	assert_int_equal(rundir_find(dir, "dead", now, &c), -ENOENT);
 	assert_int_equal(rundir_find(dir, "x", now, &c), -ENOENT);
+	assert_int_equal(rundir_find(dir, "sneaky", now, &c), -ENOENT);
+	assert_int_equal(rundir_find(dir, "viadir", now, &c), -ENOENT);
 	/* the caller's bound holds */
 	assert_int_equal(rundir_list(dir, now, l, 2), 2);
 	assert_int_equal(rundir_list("/nonexistent-dir", now, l, 2), -ENOENT);
