@@ -347,10 +347,8 @@ static int handle_async(struct bcsess *s, const struct bc_msg *m)
 	case BC_MSG_MOTION: {
 		struct bc_alarm_list l;
 		if (!m->payload_is_binary && bc_alarm_parse(m->payload, m->payload_len, &l) == 0 &&
-		    s->cb.motion)
-			for (unsigned i = 0; i < l.n; i++)
-				if (!strcmp(l.ev[i].status, "MD"))
-					s->cb.motion(s->cb.opaque);
+		    s->cb.alarm)
+			s->cb.alarm(s->cb.opaque, &l);
 		return 0;
 	}
 	case BC_MSG_VERSION:
@@ -484,6 +482,15 @@ int bcsess_query_version(struct bcsess *s)
 	s->version_num = num;
 	s->version_pending = 1;   /* handle_async takes the answer whenever it comes */
 	return 0;
+}
+
+int bcsess_request_alarms(struct bcsess *s)
+{
+	struct bc_msg m;
+
+	/* the answer (200, or 400 from cameras without alarms) is ignored by handle_async */
+	bc_msg_request(&m, BC_MSG_MOTION_REQUEST, s->next_num++, 0);
+	return send_msg(s, &m);
 }
 
 static int take_video(struct bcsess *s, const struct bc_msg *m, void *ctx)

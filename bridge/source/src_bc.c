@@ -2,6 +2,7 @@
  * in, start the stream, and hand its frames to the video thread until told to stop. */
 #include "source/src_impl.h"
 #include "source/bcsess.h"
+#include "source/src_alarm.h"
 #include "net/disc_client.h"
 #include "net/udpsock.h"
 #include "util/clock.h"
@@ -22,6 +23,8 @@
 struct bc_src {
 	struct src *s;
 	uint64_t bytes_win, win_start;
+	struct src_alarm alarm;
+	int64_t stream_time;         /* the newest frame's camera clock (µs), -1 before one */
 };
 
 static void on_frame(void *opaque, const struct bcmedia_pkt *p)
@@ -38,6 +41,7 @@ static void on_frame(void *opaque, const struct bcmedia_pkt *p)
 	au.keyframe = p->kind == BCMEDIA_IFRAME;
 	au.gap = 0;
 	au.recv_us = clock_mono_us();
+	b->stream_time = p->frame.microseconds;
 	/* Streaming before the frame is queued: the video thread must not see a frame of a
 	 * camera that is still "connecting" (it would drop it as stale). */
 	STATUS_UPDATE(s->st, cs->frames_in++; cs->bytes_in += p->data_len;
@@ -60,13 +64,24 @@ static void on_battery(void *opaque, int percent, const char *charge)
 
 	STATUS_UPDATE(b->s->st, cs->battery_percent = percent;
 		snprintf(cs->charge_status, sizeof(cs->charge_status), "%s", charge););
+	src_battery_event(b->s, percent, !strcmp(charge, "charging"));
 }
 
-static void on_motion(void *opaque)
+static void publish_alarms(struct bc_src *b, struct ev *ev, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].type == EV_MOTION && ev[i].state == EV_STATE_START)
+			STATUS_UPDATE(b->s->st, cs->motion_events++;);
+		ev_publish(b->s->o.events, &ev[i]);
+	}
+}
+
+static void on_alarm(void *opaque, const struct bc_alarm_list *l)
 {
 	struct bc_src *b = opaque;
+	struct ev ev[SRC_ALARM_NTYPES];
 
-	STATUS_UPDATE(b->s->st, cs->motion_events++;);
+	publish_alarms(b, ev, src_alarm_update(&b->alarm, l, b->stream_time, ev));
 }
 
 /* Every blocking step (discovery, P2P, connect, each reply) gives up within ~50 ms of a
@@ -136,7 +151,8 @@ static int find_udp(struct src *s, struct bcsess *ss)
 
 int src_bc_run(struct src *s)
 {
-	struct bc_src b = { .s = s, .win_start = clock_mono_us() };
+	struct bc_src b = { .s = s, .win_start = clock_mono_us(), .stream_time = -1 };
+	struct ev ev[SRC_ALARM_NTYPES];
 	struct bcsess ss;
 	uint64_t lost, retrans, t0;
 	int r, version_done = 0, found = 0;
@@ -144,7 +160,7 @@ int src_bc_run(struct src *s)
 	bcsess_init(&ss, s->o.max_message_bytes, s->o.max_frame_bytes, s->o.read_timeout_ms);
 	ss.cb.frame = on_frame;
 	ss.cb.battery = on_battery;
-	ss.cb.motion = on_motion;
+	ss.cb.alarm = on_alarm;
 	ss.cb.opaque = &b;
 	ss.keep_going = keep_going;
 	ss.keep_going_ctx = s;
@@ -175,6 +191,8 @@ int src_bc_run(struct src *s)
 	/* Version and video are asked for together: a camera that never answers msg 80 does
 	 * not delay the picture. */
 	(void)bcsess_query_version(&ss);
+	(void)bcsess_request_alarms(&ss);
+	src_link_event(s, EV_ONLINE);
 	STATUS_UPDATE(s->st, snprintf(cs->uid, sizeof(cs->uid), "%.39s", s->o.uid););
 	if ((r = bcsess_start_video(&ss, s->o.substream)) < 0)
 		goto out;
@@ -188,6 +206,8 @@ int src_bc_run(struct src *s)
 		STATUS_UPDATE(s->st, cs->packets_lost = lost; cs->packets_retransmitted = retrans;);
 	}
 out:
+	/* no session, no reports: what was active ends here rather than never */
+	publish_alarms(&b, ev, src_alarm_end_all(&b.alarm, b.stream_time, ev));
 	if (r == -ECANCELED || !src_should_run(s))
 		r = 0;   /* asked to stop (or nobody watches any more) while a step was waiting */
 	version_to_status(s, &ss, &version_done);
