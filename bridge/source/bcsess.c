@@ -568,6 +568,30 @@ int bcsess_run(struct bcsess *s, unsigned timeout_ms)
 	return 0;
 }
 
+int bcsess_stop_video(struct bcsess *s)
+{
+	enum bc_stream st = s->substream ? BC_STREAM_SUB : BC_STREAM_MAIN;
+	struct bc_msg m;
+	struct sbuf x;
+	uint8_t stype;
+	uint32_t handle;
+	int r = -ENOMEM;
+
+	if (!s->video_on)
+		return 0;
+	/* whatever the camera still sends on the old msg_num is ignored from here on */
+	s->video_on = 0;
+	s->last_progress_us = clock_mono_us();
+	bc_stream_params(st, &stype, &handle);
+	sbuf_init(&x, 1024);
+	bc_preview_stop_xml_build(&x, 0, handle);
+	bc_msg_preview(&m, BC_MSG_VIDEO_STOP, s->video_num, 0, st, x.data, x.len);
+	if (!x.err)
+		r = send_msg(s, &m);
+	sbuf_free(&x);
+	return r;
+}
+
 void bcsess_close(struct bcsess *s, const char *user, const char *pass, unsigned max_ms)
 {
 	uint64_t until = clock_mono_us() + (uint64_t)max_ms * 1000;
@@ -577,20 +601,7 @@ void bcsess_close(struct bcsess *s, const char *user, const char *pass, unsigned
 	if (s->tcp_fd < 0 && !s->conn)
 		return;
 	s->keep_going = NULL;   /* closing is bounded by max_ms, even when stopping */
-	if (s->video_on) {
-		enum bc_stream st = s->substream ? BC_STREAM_SUB : BC_STREAM_MAIN;
-		uint8_t stype;
-		uint32_t handle;
-
-		bc_stream_params(st, &stype, &handle);
-		sbuf_init(&x, 1024);
-		bc_preview_stop_xml_build(&x, 0, handle);
-		bc_msg_preview(&m, BC_MSG_VIDEO_STOP, s->video_num, 0, st, x.data, x.len);
-		if (!x.err)
-			(void)send_msg(s, &m);
-		sbuf_free(&x);
-		s->video_on = 0;
-	}
+	(void)bcsess_stop_video(s);
 	if (s->enc || s->devinfo.type[0]) {
 		sbuf_init(&x, 4096);
 		bc_logout_xml_build(&x, user, pass);

@@ -90,6 +90,9 @@ int bcsess_query_version(struct bcsess *s);
 int bcsess_request_alarms(struct bcsess *s);
 /* Starts the main (0) or sub (1) stream.  0 or -errno. */
 int bcsess_start_video(struct bcsess *s, int substream);
+/* Stops the video stream (msg 4) without waiting for the answer; the session goes on (alarm
+ * reports, keep-alives, pings).  0 or -errno. */
+int bcsess_stop_video(struct bcsess *s);
 /* Handles traffic for up to timeout_ms: media, keep-alives, pings.  0 = fine, -errno = the
  * session is dead (-ETIMEDOUT silence, -ECONNRESET camera disconnected, …). */
 int bcsess_run(struct bcsess *s, unsigned timeout_ms);

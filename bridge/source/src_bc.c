@@ -101,6 +101,27 @@ static void version_to_status(struct src *s, struct bcsess *ss, int *done)
 		snprintf(cs->firmware, sizeof(cs->firmware), "%s", ss->version.firmware_version););
 }
 
+/* Video while it is wanted: always, or (wake.mode = events) while someone watches; the
+ * session itself stays open for the camera's alarm reports. */
+static int follow_wanted(struct src *s, struct bcsess *ss)
+{
+	int want = !s->o.wake_events || atomic_load(&s->wanted);
+	int r;
+
+	if (want == ss->video_on)
+		return 0;
+	if (!want) {
+		log_info("nobody watches: video stopped, listening for alarms");
+		status_set_state(s->st, CAM_SLEEPING);
+		return bcsess_stop_video(ss);
+	}
+	if ((r = bcsess_start_video(ss, s->o.substream)) < 0)
+		return r;
+	STATUS_UPDATE(s->st, cs->stream_width = ss->info_width; cs->stream_height = ss->info_height;);
+	auq_mark_gap(s->q);
+	return 0;
+}
+
 /* Local discovery: unicast to a known address, or broadcast on 2018 + 2015. */
 static int find_udp(struct src *s, struct bcsess *ss)
 {
@@ -193,12 +214,12 @@ int src_bc_run(struct src *s)
 	(void)bcsess_query_version(&ss);
 	(void)bcsess_request_alarms(&ss);
 	src_link_event(s, EV_ONLINE);
+	if (s->o.wake_events)
+		status_set_state(s->st, CAM_SLEEPING);   /* no video until someone watches */
 	STATUS_UPDATE(s->st, snprintf(cs->uid, sizeof(cs->uid), "%.39s", s->o.uid););
-	if ((r = bcsess_start_video(&ss, s->o.substream)) < 0)
-		goto out;
-	STATUS_UPDATE(s->st, cs->stream_width = ss.info_width; cs->stream_height = ss.info_height;);
-	auq_mark_gap(s->q);
 	while (src_should_run(s)) {
+		if ((r = follow_wanted(s, &ss)) < 0)
+			break;
 		version_to_status(s, &ss, &version_done);
 		if ((r = bcsess_run(&ss, RUN_SLICE_MS)) < 0)
 			break;

@@ -6,7 +6,10 @@
 #    held until `alarm end`), battery and charging changes — right types and states;
 #  - `?since=ID` replays exactly the events after ID;
 #  - /metrics counts them per type;
-#  - the camera going away gives `offline`; a wrong password gives `wrong_password`.
+#  - the camera going away gives `offline`; a wrong password gives `wrong_password`;
+#  - wake.mode = events (HTTP only, nobody watching): alarms arrive while the camera sends no
+#    video; a /stream viewer starts the video, and it stops again after the viewer left while
+#    the session (and the alarms) go on.
 . "$(dirname "$0")/lib.sh"
 need_prog "$BRIDGE"; need_prog "$SIM"
 command -v curl >/dev/null || skip "curl is not installed"
@@ -24,7 +27,7 @@ SPID=$!; PIDS+=($SPID)
 wait_for test -p "$FIFO" || { cat "$TMP/sim.err"; fail "cam-sim did not start"; }
 "$BRIDGE" --name $NAME --source "bc-udp://admin:$PW@127.0.0.1:$DPORT/main?uid=$UID_" \
 	--output "$TMP/out.yuv" --size 160x90 --fps 10 --hwaccel none --http 127.0.0.1:$HP \
-	--camera.read_timeout_ms=3000 >"$TMP/bridge.err" 2>&1 &
+	--camera.read_timeout_ms=3000 --wake.mode=always >"$TMP/bridge.err" 2>&1 &
 PIDS+=($!)
 WAIT_SECS=30 wait_for curl -fsS "$BASE/healthz" || { cat "$TMP/bridge.err"; fail "the bridge is not streaming"; }
 
@@ -50,11 +53,12 @@ for block in open(sys.argv[1]).read().split("\n\n"):
     print(d["id"], d["type"], d["state"] or "-", d["value"], d["camera"])
 PY
 }
-# wait_event PATTERN: until the SSE stream holds a line matching it (type state value)
+SSE=$TMP/sse.txt
+# wait_event PATTERN [SECONDS]: until the SSE stream in $SSE holds a line matching it (type state value)
 wait_event() {
 	local i
 	for ((i = 0; i < ${2:-15} * 5; i++)); do
-		events_of "$TMP/sse.txt" 2>/dev/null | grep -q "$1" && return 0
+		events_of "$SSE" 2>/dev/null | grep -q "$1" && return 0
 		sleep 0.2
 	done
 	return 1
@@ -81,9 +85,7 @@ ctl battery 50; wait_event "battery - 50" || fail "no battery 50"
 ctl charging on; wait_event "charging - 1" || fail "no charging 1"
 
 events_of "$TMP/sse.txt" | awk '{print $2, $3, $4}' >"$TMP/all"
-# on-demand wake (the default): asleep until the file output asks for pictures
 cat >"$TMP/want" <<W
-sleeping - 0
 online - 0
 battery - 77
 charging - 0
@@ -136,3 +138,38 @@ ok "camera gone: offline"
 PIDS+=($!)
 wait_event "wrong_password" 40 || { tail -n 5 "$TMP/bridge.err"; fail "no wrong_password event"; }
 ok "wrong password: wrong_password"
+
+# ---- wake.mode = events -------------------------------------------------------------------------
+[ -e /dev/video99 ] && fail "events mode: /dev/video99 exists here; the test needs a missing device"
+DPORT2=$(free_port) HP3=$(free_port)
+FIFO2=$TMP/sim3.ctl
+B3=http://127.0.0.1:$HP3
+"$SIM" --listen 127.0.0.1 --disc-port "$DPORT2" --tcp-port -1 --uid $UID_ --password "$PW" \
+	--size 320x180 --fps 10 --control-fifo "$FIFO2" --frame-log "$TMP/sim3.frames" >"$TMP/sim3.err" 2>&1 &
+PIDS+=($!)
+wait_for test -p "$FIFO2" || fail "events mode: cam-sim did not start"
+"$BRIDGE" --name $NAME --source "bc-udp://admin:$PW@127.0.0.1:$DPORT2/main?uid=$UID_" \
+	--output /dev/video99 --size 160x90 --fps 10 --hwaccel none --http 127.0.0.1:$HP3 \
+	--wake.mode=events --wake.idle_seconds=1 >"$TMP/bridge3.err" 2>&1 &
+PIDS+=($!)
+wait_for curl -fsS "$B3/api/v1/status" || fail "events mode: no HTTP"
+SSE=$TMP/sse3.txt
+curl -sN "$B3/api/v1/events?since=0" >"$SSE" 2>/dev/null &
+PIDS+=($!)
+wait_event "online" 20 || { tail -n 5 "$TMP/bridge3.err"; fail "events mode: no online event"; }
+echo "alarm people" >"$FIFO2"
+wait_event "people start" || fail "events mode: no people alarm without a viewer"
+echo "alarm end" >"$FIFO2"
+wait_event "motion end" || fail "events mode: no end of alarm"
+sleep 1
+frames() { [ -f "$TMP/sim3.frames" ] && wc -l <"$TMP/sim3.frames" || echo 0; }
+[ "$(frames)" = 0 ] || fail "events mode: the camera sent $(frames) video frames with nobody watching"
+curl -s --max-time 4 "$B3/stream" -o "$TMP/stream3" || true
+n1=$(frames)
+[ "$n1" -ge 10 ] || fail "events mode: a viewer got only $n1 camera frames"
+sleep 4; n2=$(frames); sleep 2; n3=$(frames)
+[ "$n2" = "$n3" ] || fail "events mode: video goes on after the viewer left ($n2 -> $n3 frames)"
+echo "alarm vehicle 1" >"$FIFO2"
+wait_event "vehicle end" || fail "events mode: no alarm after the viewer left"
+[ "$(events_of "$SSE" | grep -c ' online ')" = 1 ] || fail "events mode: the session was reopened"
+ok "wake.mode=events: alarms with no video, $n1 frames for a viewer, video off again after it, one session"
