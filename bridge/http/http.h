@@ -49,6 +49,8 @@ struct http_opts {
 	const char *camera_name;   /* for /api/v1/cameras/NAME and the metrics label */
 	const char *version;       /* cam_bridge_build_info{version=…}; NULL = "unknown" */
 	struct ev_bus *events;     /* /api/v1/events and the event counters (NULL = none) */
+	const char *record_dir;    /* /recordings: record.dir (clips in record_dir/camera_name);
+	                              NULL or "" = recordings off */
 };
 
 /* Starts the daemon and its notifier thread.  `hub` and `st` must outlive the server.
