@@ -7,6 +7,7 @@
 #include "http/http_resp.h"
 #include "event/event.h"
 #include "util/clock.h"
+#include "util/sbuf.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #define SSE_KEEPALIVE_US 15000000u    /* at most; half the idle timeout when that is shorter */
 #define SSE_TICK_MS      250           /* keep-alives and departed peers are seen this soon */
 #define SSE_BLOCK        (8 * 1024)
+#define SSE_JSON_MAX     (2u << 20)    /* a ?wait=0 snapshot: the whole ring fits many times */
 
 struct sse_client {
 	struct http_server *srv;
@@ -146,8 +148,9 @@ static void sse_free(void *cls)
 	free(c);
 }
 
-/* "since" (or a browser's Last-Event-ID on reconnect): a decimal id.  0 or -EINVAL. */
-static int start_id(struct MHD_Connection *conn, struct ev_bus *b, uint64_t *id)
+/* "since" (or a browser's Last-Event-ID on reconnect): a decimal id; none = `dflt`.
+ * 0 or -EINVAL. */
+static int start_id(struct MHD_Connection *conn, uint64_t dflt, uint64_t *id)
 {
 	const char *v = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "since");
 	char *end;
@@ -155,7 +158,7 @@ static int start_id(struct MHD_Connection *conn, struct ev_bus *b, uint64_t *id)
 	if (!v)
 		v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Last-Event-ID");
 	if (!v) {
-		*id = ev_bus_last_id(b);    /* from now on */
+		*id = dflt;
 		return 0;
 	}
 	if (!*v || strlen(v) > 20 || strspn(v, "0123456789") != strlen(v))
@@ -165,17 +168,56 @@ static int start_id(struct MHD_Connection *conn, struct ev_bus *b, uint64_t *id)
 	return errno ? -EINVAL : 0;
 }
 
+/* ?wait=0: the kept events after `since` as one JSON object, for clients that poll:
+ * {"next":ID to pass as since next time,"dropped":N,"events":[…]}. */
+static enum MHD_Result events_json(struct http_server *s, struct MHD_Connection *conn,
+				   uint64_t since)
+{
+	struct ev ev[16];
+	struct sbuf b;
+	char one[SSE_BUF];
+	uint64_t dropped = 0;
+	size_t n;
+	int first = 1, w;
+
+	sbuf_init(&b, SSE_JSON_MAX);
+	n = ev_bus_since(s->events, since, ev, 16, &dropped);
+	sbuf_printf(&b, "{\"dropped\":%llu,\"events\":[", (unsigned long long)dropped);
+	while (n) {
+		for (size_t i = 0; i < n; i++) {
+			since = ev[i].id;
+			if ((w = ev_json(&ev[i], s->camera, one, sizeof(one))) < 0)
+				continue;
+			if (!first)
+				sbuf_add(&b, ",", 1);
+			sbuf_add(&b, one, (size_t)w);
+			first = 0;
+		}
+		/* events published meanwhile are included: ids only grow */
+		n = ev_bus_since(s->events, since, ev, 16, NULL);
+	}
+	sbuf_printf(&b, "],\"next\":%llu}\n", (unsigned long long)since);
+	return http_reply_sbuf(conn, MHD_HTTP_OK, "application/json", &b);
+}
+
 enum MHD_Result http_events(struct http_server *s, struct MHD_Connection *conn)
 {
+	const char *wait = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "wait");
 	struct sse_client *c;
 	struct MHD_Response *r;
 	uint64_t since;
 
 	if (!s->events)
 		return http_reply_text(conn, MHD_HTTP_NOT_FOUND, "text/plain", "events are off\n");
-	if (start_id(conn, s->events, &since) < 0)
+	/* the stream starts with the next event, a snapshot with the oldest kept */
+	if (start_id(conn, wait ? 0 : ev_bus_last_id(s->events), &since) < 0)
 		return http_reply_text(conn, MHD_HTTP_BAD_REQUEST, "text/plain",
 				       "since: expected an event id (a decimal number)\n");
+	if (wait && strcmp(wait, "0"))
+		return http_reply_text(conn, MHD_HTTP_BAD_REQUEST, "text/plain",
+				       "wait: only 0 (answer at once with a JSON snapshot)\n");
+	if (wait)
+		return events_json(s, conn, since);
 	if (!(c = calloc(1, sizeof(*c))))
 		return http_reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", "out of memory\n");
 	c->srv = s;

@@ -125,6 +125,21 @@ static void test_stream(void **state)
 	assert_non_null(strstr((char *)body, "cam_bridge_events_total{camera=\"Front\",type=\"face\"} 1\n"));
 	assert_non_null(strstr((char *)body, "cam_bridge_http_event_clients{camera=\"Front\"} 2\n"));
 	free(body);
+	/* ?wait=0: a JSON snapshot of what is kept after since (ring of 4: ids 6..9) */
+	assert_int_equal(ht_curl(x->port, "/api/v1/events?since=7&wait=0", NULL, &body, &blen, NULL), 200);
+	body = realloc(body, blen + 1);
+	body[blen] = 0;
+	assert_non_null(strstr((char *)body, "{\"dropped\":0,\"events\":[{\"id\":8,"));
+	assert_non_null(strstr((char *)body, "},{\"id\":9,\"camera\":\"Front\",\"type\":\"face\""));
+	assert_non_null(strstr((char *)body, "}],\"next\":9}\n"));
+	free(body);
+	assert_int_equal(ht_curl(x->port, "/api/v1/events?wait=0", NULL, &body, &blen, NULL), 200);
+	body = realloc(body, blen + 1);
+	body[blen] = 0;
+	assert_non_null(strstr((char *)body, "{\"dropped\":5,\"events\":[{\"id\":6,"));
+	free(body);
+	assert_int_equal(ht_curl(x->port, "/api/v1/events?wait=5", NULL, &body, &blen, NULL), 400);
+	free(body);
 	/* a bad since */
 	assert_int_equal(ht_curl(x->port, "/api/v1/events?since=12x", NULL, &body, &blen, NULL), 400);
 	free(body);
