@@ -153,6 +153,33 @@ static void test_stream(void **state)
 	free(r2);
 }
 
+/* Streams hold connections: with max_connections 2, two of them leave no room for a third
+ * request until one leaves. */
+static void test_connection_limit(void **state)
+{
+	struct ev_bus *bus;
+	struct http_opts o = { .max_connections = 2, .max_per_ip = 2, .timeout_s = 10 };
+	struct ht_fx *x;
+	struct ht_rd *r = calloc(2, sizeof(*r));
+	char ct[128];
+	uint64_t us;
+
+	(void)state;
+	assert_int_equal(ev_bus_new(&bus, CAM, 0), 0);
+	o.events = bus;
+	x = ht_fx_new(&o);
+	assert_int_equal(ht_stream_open(&r[0], x->port, "/api/v1/events", ct, sizeof(ct)), 0);
+	assert_int_equal(ht_stream_open(&r[1], x->port, "/api/v1/events", ct, sizeof(ct)), 0);
+	assert_int_equal(ht_get_timed(x->port, "/healthz", 1500, &us), -1);
+	close(r[0].fd);
+	assert_int_equal(clients_become(x->srv, 1), 1);
+	assert_true(ht_get_timed(x->port, "/healthz", 3000, &us) > 0);
+	close(r[1].fd);
+	ht_fx_free(x);
+	ev_bus_free(bus);
+	free(r);
+}
+
 /* No bus: the route says so; stopping the server ends open streams. */
 static void test_off_and_stop(void **state)
 {
@@ -171,6 +198,13 @@ static void test_off_and_stop(void **state)
 	assert_int_equal(ev_bus_new(&bus, CAM, 0), 0);
 	o.events = bus;
 	x = ht_fx_new(&o);
+	/* HEAD: the headers, no stream held open */
+	char *hdrs;
+	assert_int_equal(ht_curl(x->port, "/api/v1/events", "-I", &body, &blen, &hdrs), 200);
+	assert_non_null(strstr(hdrs, "text/event-stream"));
+	free(body);
+	free(hdrs);
+	assert_int_equal(clients_become(x->srv, 0), 0);
 	assert_int_equal(ht_stream_open(r, x->port, "/api/v1/events", ct, sizeof(ct)), 0);
 	uint64_t t0 = clock_mono_us();
 	ht_fx_free(x);
@@ -186,6 +220,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_stream),
+		cmocka_unit_test(test_connection_limit),
 		cmocka_unit_test(test_off_and_stop),
 	};
 
