@@ -1,6 +1,7 @@
 /* Camera alarm reports (msg 33 AlarmEventList XML, as the camera sends it) into bus events:
  * motion and the AI types start and end once each, "none" ends whatever was active, a lost
- * session ends it too, and hostile values start nothing unknown. */
+ * session ends it too, and hostile values start nothing unknown.  The source's link and
+ * battery events reach the bus on changes only. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +12,7 @@
 
 #include "bc/bc_event.h"
 #include "source/src_alarm.h"
+#include "source/src_impl.h"
 #include "util/sbuf.h"
 
 /* Builds the XML the camera pushes and parses it back, as the session does. */
@@ -110,12 +112,51 @@ static void test_session_lost_and_hostile(void **state)
 	EXPECT(e[1], EV_PEOPLE, EV_STATE_START);
 }
 
+static void test_link_and_battery(void **state)
+{
+	struct src s;
+	struct ev_bus *bus;
+	struct ev e[8];
+
+	(void)state;
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(ev_bus_new(&bus, "cam", 0), 0);
+	s.o.events = bus;
+	s.ev_link = s.ev_battery = s.ev_charging = -1;
+	/* the reconnect loop says "offline" after every failed try: the bus hears it once */
+	src_link_event(&s, EV_OFFLINE);
+	src_link_event(&s, EV_OFFLINE);
+	src_link_event(&s, EV_ONLINE);
+	/* every login pushes msg 252 again */
+	src_battery_event(&s, 80, 0);
+	src_battery_event(&s, 80, 0);
+	src_battery_event(&s, 79, 0);
+	src_battery_event(&s, 79, 1);
+	assert_int_equal(ev_bus_since(bus, 0, e, 8, NULL), 6);
+	assert_int_equal(e[0].type, EV_OFFLINE);
+	assert_int_equal(e[1].type, EV_ONLINE);
+	assert_int_equal(e[2].type, EV_BATTERY);
+	assert_int_equal(e[2].value, 80);
+	assert_int_equal(e[3].type, EV_CHARGING);
+	assert_int_equal(e[3].value, 0);
+	assert_int_equal(e[4].type, EV_BATTERY);
+	assert_int_equal(e[4].value, 79);
+	assert_int_equal(e[5].type, EV_CHARGING);
+	assert_int_equal(e[5].value, 1);
+	assert_int_equal(e[5].state, EV_STATE_NONE);
+	/* no bus: nothing to tell, nothing breaks */
+	s.o.events = NULL;
+	src_link_event(&s, EV_AUTH_FAILED);
+	ev_bus_free(bus);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_motion_start_end),
 		cmocka_unit_test(test_ai_types),
 		cmocka_unit_test(test_session_lost_and_hostile),
+		cmocka_unit_test(test_link_and_battery),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
