@@ -103,8 +103,9 @@ static void version_to_status(struct src *s, struct bcsess *ss, int *done)
 
 /* Video while it is wanted: always, or (wake.mode = events) while someone watches; the
  * session itself stays open for the camera's alarm reports. */
-static int follow_wanted(struct src *s, struct bcsess *ss)
+static int follow_wanted(struct bc_src *b, struct bcsess *ss)
 {
+	struct src *s = b->s;
 	int want = !s->o.wake_events || atomic_load(&s->wanted);
 	int r;
 
@@ -113,6 +114,7 @@ static int follow_wanted(struct src *s, struct bcsess *ss)
 	if (!want) {
 		log_info("nobody watches: video stopped, listening for alarms");
 		status_set_state(s->st, CAM_SLEEPING);
+		b->stream_time = -1;   /* alarms from now on are at no frame */
 		return bcsess_stop_video(ss);
 	}
 	if ((r = bcsess_start_video(ss, s->o.substream)) < 0)
@@ -218,7 +220,7 @@ int src_bc_run(struct src *s)
 		status_set_state(s->st, CAM_SLEEPING);   /* no video until someone watches */
 	STATUS_UPDATE(s->st, snprintf(cs->uid, sizeof(cs->uid), "%.39s", s->o.uid););
 	while (src_should_run(s)) {
-		if ((r = follow_wanted(s, &ss)) < 0)
+		if ((r = follow_wanted(&b, &ss)) < 0)
 			break;
 		version_to_status(s, &ss, &version_done);
 		if ((r = bcsess_run(&ss, RUN_SLICE_MS)) < 0)
