@@ -246,7 +246,8 @@ static int run(struct snapcmd *c)
 		r = -EINVAL;
 		goto out;
 	}
-	o.wake_on_demand = 0;    /* the still is the viewer */
+	o.wake_on_demand = 0;    /* the still is the viewer: video at once, whatever wake.mode */
+	o.wake_events = 0;
 	o.camsnap = c->camsnap;
 	c->deadline = clock_mono_us() + (uint64_t)c->timeout_s * 1000000u;
 	r = src_start(&o, &c->q, &c->st, &c->src);
