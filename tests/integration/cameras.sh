@@ -144,10 +144,16 @@ shot() {   # WANT-SIZE ARGS... : runs the command, checks exit 0, the file and i
 shot 640,360
 shot 320,180 --size 320x180
 shot 640,360 --camera-jpeg
+# -c FILE: the camera's configuration as the daemon reads it (its output device untouched)
+printf 'camera = {\n\tsource = "%s";\n};\noutput = {\n\tdevice = "%s";\n};\n' "$STILL" "$TMP/never.yuv" >"$TMP/still.conf"
+timeout 60 "$BRIDGE" snapshot -c "$TMP/still.conf" -o "$TMP/conf.jpg" --size 160x90 >"$TMP/conf.err" 2>&1 ||
+	{ cat "$TMP/conf.err"; fail "snapshot -c FILE: exit $?"; }
+[ "$(jpeg_size "$TMP/conf.jpg")" = "mjpeg,160,90" ] || fail "snapshot -c FILE: $(jpeg_size "$TMP/conf.jpg")"
+[ -e "$TMP/never.yuv" ] && fail "snapshot -c FILE touched the configured output"
 # Each one logged out: cam-sim saw every session end that way, none left open.
-WAIT_SECS=5 wait_for bash -c "[ \$(grep -c 'ended (logout)' '$TMP/still.sim.err') -ge 3 ]" ||
+WAIT_SECS=5 wait_for bash -c "[ \$(grep -c 'ended (logout)' '$TMP/still.sim.err') -ge 4 ]" ||
 	{ cat "$TMP/still.sim.err"; fail "the snapshot command did not log out each time"; }
-ok "cam-bridge snapshot: decoded 640x360, --size 320x180, --camera-jpeg 640x360; logged out"
+ok "cam-bridge snapshot: decoded 640x360, --size 320x180, --camera-jpeg 640x360, -c FILE; logged out"
 
 t0=$SECONDS
 timeout 60 "$BRIDGE" snapshot --source "bc-udp://admin:nope@127.0.0.1:$SDP/main?uid=95270000CAMSAAA3" \
