@@ -50,7 +50,7 @@ enum cfg_stream { CFG_STREAM_MAIN, CFG_STREAM_SUB };
 /* LISTEN: cam-bridge is the RTSP server and the camera (or ffmpeg -f rtsp) pushes to it. */
 enum cfg_rtsp { CFG_RTSP_TCP, CFG_RTSP_UDP, CFG_RTSP_LISTEN };
 /* AUTO resolves in cfg_finish: ON_DEMAND for bc-udp/bc-p2p (battery cameras), else ALWAYS. */
-enum cfg_wake { CFG_WAKE_AUTO, CFG_WAKE_ALWAYS, CFG_WAKE_ON_DEMAND };
+enum cfg_wake { CFG_WAKE_AUTO, CFG_WAKE_ALWAYS, CFG_WAKE_ON_DEMAND, CFG_WAKE_EVENTS };
 enum cfg_pw_source {
 	CFG_PW_NONE, CFG_PW_URL, CFG_PW_INLINE, CFG_PW_FILE, CFG_PW_CREDENTIAL,
 };
@@ -63,6 +63,7 @@ struct cfg {
 	int verbose;                        /* number of -v */
 	uint64_t frames;                    /* --frames: exit 0 after N frames, 0 = run forever */
 	char frame_log[CFG_PATH_MAX + 1];   /* --frame-log */
+	char run_dir[CFG_PATH_MAX + 1];     /* --run-dir: the cameras page's directory, "" = default */
 
 	struct {
 		char source[URL_MAX_LEN + 1];   /* as given: may hold a password, url_redact it */

@@ -30,7 +30,12 @@
 
 struct mjpeg_viewer;
 struct ts_viewer;
+struct http_camreq;
+struct camsnap;
 struct http_conn;
+struct sse_client;
+struct ev;
+struct ev_bus;
 
 struct http_server {
 	struct MHD_Daemon *d;
@@ -42,6 +47,7 @@ struct http_server {
 	char camera[64];
 	char version[64];
 	char *record_dir;                /* NULL = recordings off */
+	char run_dir[1024];              /* the cameras of the machine (http_cameras.c); "" = none */
 	int max_conn;
 	int timeout_s;
 	uint64_t stall_us;               /* viewers with no progress this long are dropped */
@@ -54,6 +60,8 @@ struct http_server {
 	struct jpeg_cache *stream_cache;
 	struct jpeg_cache *full_cache;   /* == stream_cache when the stream is not scaled */
 	struct http_snaps *snaps;        /* http_snapshot.c: the encoder thread and its cache */
+	struct camsnap *camsnap;         /* the camera's own JPEG (NULL = none) */
+	struct http_camreq *cam_req;     /* http_camsnap.c: its worker and the one request */
 
 	pthread_t notifier;
 	int notifier_started;
@@ -69,6 +77,14 @@ struct http_server {
 	struct http_conn *conns;
 	uint64_t snap_hold_until;
 	int snap_hold_active;            /* notifier's hub_viewer_add is in force */
+
+	struct ev_bus *events;           /* NULL: /api/v1/events is off */
+	pthread_t sse_thread;
+	int sse_started;
+	uint64_t sse_keepalive_us;
+	struct sse_client *sse;          /* under lock, as the two below */
+	int n_sse;
+	struct MHD_Connection **sse_wake; /* scratch of the SSE thread, max_conn entries */
 };
 
 /* mjpeg.c */
@@ -76,6 +92,23 @@ int mjpeg_open(struct http_server *s, struct MHD_Connection *conn, struct MHD_Re
 /* Resumes suspended viewers: all of them (new frame) or only those due a re-send (tick).
  * Must be called without s->lock held. */
 void mjpeg_wake(struct http_server *s, int only_idle);
+
+/* http_server.c: a counter read under s->lock. */
+int http_locked_int(struct http_server *s, const int *v);
+/* 1 when the peer of a (suspended) connection has closed or reset it. */
+int http_peer_gone(int fd);
+
+/* http_events.c: GET /api/v1/events (SSE).  start: the waker thread (bus NULL = off);
+ * stop: after s->stopping is set, before MHD_stop_daemon. */
+enum MHD_Result http_events(struct http_server *s, struct MHD_Connection *conn);
+int http_events_start(struct http_server *s, struct ev_bus *bus);
+void http_events_stop(struct http_server *s);
+int http_event_clients(struct http_server *s);
+/* One event as SSE lines ("id:", "event:", "data: <ev_json>", blank line).  Length or
+ * -ENOSPC. */
+int http_sse_format(const struct ev *e, const char *camera, char *buf, size_t n);
+/* The comment line saying `dropped` events fell out of the ring before next_id. */
+int http_sse_dropped(uint64_t dropped, uint64_t next_id, char *buf, size_t n);
 
 /* http_snapshot.c.  *job is NULL on a new request; a queued request gets its job there, is
  * suspended, and is called again with it once the picture is ready. */
@@ -105,6 +138,25 @@ int http_peer_gone(int fd);
 int http_recordings_route(const char *url);
 enum MHD_Result http_recordings(struct http_server *s, struct MHD_Connection *conn,
 				const char *url, const char *method);
+
+/* Snapshots say where their picture comes from: "camera" (its own JPEG, msg 109) or
+ * "decoded" (the bridge's newest decoded frame). */
+#define HTTP_SNAPSHOT_SOURCE  "X-Snapshot-Source"
+/* A snapshot counts as someone watching for HTTP_SNAPSHOT_HOLD_US from now (wakes the camera). */
+void http_hold_viewer(struct http_server *s);
+
+/* http_camsnap.c: GET /snapshot.jpg?source=camera.  The camera's JPEG, fetched by a worker
+ * thread through the source (one at a time, bounded wait); *fallback = 1 when the decoded
+ * picture must be sent instead (no camera session can answer, busy, failed, timed out).
+ * A request in progress has `s->cam_req` as its job (http_camsnap_release ends it). */
+int http_camsnap_wanted(struct MHD_Connection *conn);
+enum MHD_Result http_camsnap(struct http_server *s, struct MHD_Connection *conn, void **job,
+			     int *fallback);
+void http_camsnap_release(struct http_server *s);
+int http_camsnap_start(struct http_server *s);
+/* Before MHD_stop_daemon: ends a wait in progress and joins the worker. */
+void http_camsnap_stop(struct http_server *s);
+void http_camsnap_free(struct http_server *s);
 
 /* http_server.c: 1 when a phase that began at `start` has lasted `limit` by `now` (a start
  * newer than `now` has not). */

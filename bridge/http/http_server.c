@@ -2,8 +2,10 @@
  * thread that turns hub frames into MJPEG wake-ups. */
 #include "http/http_internal.h"
 #include "http/http_auth.h"
+#include "http/http_cameras.h"
 #include "http/http_resp.h"
 #include "http/http_text.h"
+#include "event/event.h"
 #include "hub/hub.h"
 #include "hub/status.h"
 #include "util/clock.h"
@@ -111,7 +113,11 @@ static void fill_ctx(struct http_server *s, struct http_text_ctx *c, struct cam_
 	pthread_mutex_lock(&s->lock);
 	c->http_viewers = s->n_viewers;
 	c->viewers_stalled = s->stalled_viewers;
+	c->event_clients = s->n_sse;
 	pthread_mutex_unlock(&s->lock);
+	c->have_events = s->events != NULL;
+	for (int t = 0; c->have_events && t < EV_NTYPES; t++)
+		c->events[t] = ev_bus_count(s->events, (enum ev_type)t);
 	c->hub_viewers = hub_viewers(s->hub);
 	c->stream_encodes = jpeg_cache_encodes(s->stream_cache);
 	http_snapshots_counts(s, &c->snapshot_encodes, &c->snapshots_busy);
@@ -230,8 +236,17 @@ static enum MHD_Result snapshot(struct http_server *s, struct MHD_Connection *co
 				void **req_cls)
 {
 	void *job = *req_cls == &request_marker ? NULL : *req_cls;
-	enum MHD_Result r = http_snapshot(s, conn, png, &job);
+	enum MHD_Result r;
 
+	/* ?source=camera: the camera's JPEG, or the decoded picture when it cannot be had. */
+	if (!png && ((job && job == s->cam_req) || (!job && http_camsnap_wanted(conn)))) {
+		int fallback;
+		r = http_camsnap(s, conn, &job, &fallback);
+		*req_cls = job ? job : &request_marker;
+		if (!fallback)
+			return r;
+	}
+	r = http_snapshot(s, conn, png, &job);
 	if (job)
 		*req_cls = job;
 	return r;
@@ -289,7 +304,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	if (post)
 		return http_record(s, conn, !strcmp(url, "/api/v1/record/stop"));
 	if (!strcmp(url, "/"))
-		return http_reply_text(conn, MHD_HTTP_OK, "text/html; charset=utf-8", http_index_html);
+		return http_cameras_index(s, conn);
 	if (!strcmp(url, "/stream"))
 		return serve_stream(s, conn);
 	if (!strcmp(url, "/stream.ts"))
@@ -304,10 +319,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return serve_text(s, conn, 1);
 	if (!strcmp(url, "/healthz"))
 		return serve_healthz(s, conn);
+	if (!strcmp(url, "/api/v1/events"))
+		return http_events(s, conn);
 	if (recordings)
 		return http_recordings(s, conn, url, method);
 	if (camera_route(s, url, &stream))
 		return stream ? serve_stream(s, conn) : snapshot(s, conn, 0, req_cls);
+	if (!strcmp(url, "/api/v1/cameras"))
+		return http_cameras_json(s, conn);
+	if (http_cameras_is_other(s, url))
+		return http_cameras_redirect(s, conn, url);
 	return http_reply_text(conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
 }
 
@@ -332,7 +353,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct http_conn *t = conn_track(conn);
 
 	(void)toe;
-	if (*req_cls && *req_cls != &request_marker)
+	if (*req_cls && *req_cls == s->cam_req)
+		http_camsnap_release(s);
+	else if (*req_cls && *req_cls != &request_marker)
 		http_snapshot_job_free(*req_cls);
 	*req_cls = NULL;
 	if (!t)
@@ -474,12 +497,14 @@ static void server_free(struct http_server *s)
 		jpeg_cache_free(s->full_cache);
 	jpeg_cache_free(s->stream_cache);
 	http_snapshots_free(s);
+	http_camsnap_free(s);
 	while (s->conns) {
 		struct http_conn *t = s->conns;
 		s->conns = t->next;
 		free(t);
 	}
 	free(s->wake);
+	free(s->sse_wake);
 	free(s->record_dir);
 	explicit_bzero(&s->auth_key, sizeof(s->auth_key));
 	pthread_mutex_destroy(&s->lock);
@@ -529,6 +554,11 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 	r = -ENOMEM;
 	if (o->record_dir && *o->record_dir && !(s->record_dir = strdup(o->record_dir)))
 		goto fail;
+	if (o->run_dir && strlen(o->run_dir) >= sizeof(s->run_dir)) {
+		r = -ENAMETOOLONG;
+		goto fail;
+	}
+	snprintf(s->run_dir, sizeof(s->run_dir), "%s", o->run_dir ? o->run_dir : "");
 	if (o->user && *o->user) {
 		s->auth = 1;
 		if ((r = http_auth_init(&s->auth_key, o->user, o->password)) < 0)
@@ -545,7 +575,8 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 		s->full_cache = jpeg_cache_new(0, 0, s->quality, JPEG_CACHE_SPARE + 4);
 	else
 		s->full_cache = s->stream_cache;
-	if (!s->full_cache || (r = http_snapshots_start(s)) < 0)
+	s->camsnap = o->camsnap;
+	if (!s->full_cache || (r = http_snapshots_start(s)) < 0 || (r = http_camsnap_start(s)) < 0)
 		goto fail;
 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
@@ -579,6 +610,10 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 	}
 	s->notifier_started = 1;
 	http_ts_attach(s);
+	if ((r = http_events_start(s, o->events)) < 0) {
+		http_server_stop(s);
+		return r;
+	}
 	*out = s;
 	return 0;
 fail:
@@ -600,7 +635,9 @@ void http_server_stop(struct http_server *s)
 	mjpeg_wake(s, 0);
 	http_ts_detach(s);
 	http_ts_wake(s);
+	http_events_stop(s);
 	http_snapshots_stop(s);
+	http_camsnap_stop(s);
 	MHD_stop_daemon(s->d);
 	if (s->snap_hold_active)
 		hub_viewer_remove(s->hub);
@@ -625,12 +662,17 @@ uint64_t http_server_snapshot_encodes(struct http_server *s)
 	return enc;
 }
 
-int http_server_stream_viewers(struct http_server *s)
+int http_locked_int(struct http_server *s, const int *v)
 {
 	int n;
 
 	pthread_mutex_lock(&s->lock);
-	n = s->n_viewers;
+	n = *v;
 	pthread_mutex_unlock(&s->lock);
 	return n;
+}
+
+int http_server_stream_viewers(struct http_server *s)
+{
+	return http_locked_int(s, &s->n_viewers);
 }

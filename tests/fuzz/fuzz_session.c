@@ -1,7 +1,7 @@
 /* libFuzzer: the client side of a BcUdp session fed arbitrary datagrams — the reliable
  * transport (bcconn, client role), the BC reader with the negotiated encryption, and the
  * session's handling of whatever arrives (keep-alives answered, battery/motion XML, VersionInfo,
- * video media into frames), before and while streaming.
+ * video media into frames, a msg-109 snapshot asked for by bit 4), before and while streaming.
  * Input: [flags u8][tid u8] then records [len u16 LE][datagram].  Our connection id is the
  * one the first datagram is addressed to (so real captures make seeds). */
 #include <errno.h>
@@ -14,6 +14,7 @@
 #include "util/sbuf.h"
 #include "net/udpsock.h"
 #include "source/bcsess.h"
+#include "source/src_alarm.h"
 
 #define CHECK(x) do { if (!(x)) __builtin_trap(); } while (0)
 
@@ -33,7 +34,15 @@ static void on_battery(void *o, int pct, const char *charge)
 	CHECK(strlen(charge) < 256);
 }
 
-static void on_motion(void *o) { (void)o; }
+/* hostile alarm reports go through the mapping to events too */
+static void on_alarm(void *o, const struct bc_alarm_list *l)
+{
+	static struct src_alarm a;
+	struct ev out[SRC_ALARM_NTYPES];
+
+	(void)o;
+	CHECK(src_alarm_update(&a, l, -1, out) <= SRC_ALARM_NTYPES);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
@@ -58,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	bcsess_init(&s, 1u << 20, 1u << 20, 0);
 	s.cb.frame = on_frame;
 	s.cb.battery = on_battery;
-	s.cb.motion = on_motion;
+	s.cb.alarm = on_alarm;
 	if (bcsess_attach_udp(&s, fd, &self, n >= 12 ? (int32_t)rd_le32(d + 8) : 77, 88, d[1], 0) < 0) {
 		bcsess_free(&s);
 		return 0;
@@ -72,6 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	s.video_num = d[0] >> 3;
 	if (d[0] & 8)
 		(void)bcsess_query_version(&s);
+	if (d[0] & 16)
+		(void)bcsess_snap_start(&s);
 	while (off + 2 <= n) {
 		size_t len = (size_t)(d[off] | d[off + 1] << 8);
 		off += 2;
@@ -82,6 +93,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		off += len;
 	}
 	CHECK(strlen(s.err) < sizeof(s.err));
+	/* never more than announced, and DONE only with a complete JPEG */
+	CHECK(s.snap.len <= s.snap_size);
+	CHECK(bcsess_snap_poll(&s) != BCSESS_SNAP_DONE ||
+	      (s.snap.len == s.snap_size && s.snap.len >= 4 && s.snap.data[0] == 0xff));
 	bcsess_free(&s);
 	return 0;
 }

@@ -121,11 +121,19 @@ ok "record/stop ended a 60-s clip after $d s"
 
 # ---- motion -----------------------------------------------------------------------------------
 if grep -rqs 'EV_MOTION' "$ROOT"/bridge/source/*.c "$ROOT"/bridge/bc/*.c; then
-	sleep 1
+	sleep $((PRE + 1))   # the pre-roll fills again after the stopped clip
+	T=$(mono_us)
 	echo motion >"$FIFO"
-	WAIT_SECS=30 wait_for clips_done 4 || fail "motion: no clip"
+	WAIT_SECS=40 wait_for clips_done 4 || fail "motion: no clip"
+	TRIG=$(frame_at "$T")
 	grep -q '"trigger":"motion"' "$RDIR"/$NAME/*/*.json || fail "motion clip not marked motion"
-	ok "motion started a clip"
+	decode_markers "$(newest_clip)" "$TMP/m4"
+	first=$(head -n 1 "$TMP/m4") last=$(tail -n 1 "$TMP/m4")
+	[ $((TRIG - first)) -ge $((PRE * FPS)) ] ||
+		fail "motion pre-roll: first marker $first, alarm at frame $TRIG"
+	[ $((last - TRIG)) -ge $((2 * FPS - 3)) ] ||
+		fail "motion clip ends at $last, less than post_seconds after the alarm at $TRIG"
+	ok "motion clip: frames $first..$last around the alarm at frame $TRIG"
 else
 	echo "note: motion trigger not exercised (the source publishes no motion events yet)"
 fi
