@@ -13,41 +13,27 @@
 #include "record/tap.h"
 #include "record/tsout.h"
 #include "util/log.h"
+#include "util/wfile.h"
 
 #define THUMB_WIDTH   320
 #define THUMB_QUALITY 75
 /* The recorder's queue holds the whole pre-roll at the start of a clip, plus this much. */
 #define REC_QUEUE_SPARE (16u << 20)
 
-/* The clip's thumbnail with the HTTP side's JPEG encoder, through a rename. */
+/* The clip's thumbnail with the HTTP side's JPEG encoder, written whole. */
 static int write_thumb(void *ctx, const struct frame *f, const char *path)
 {
 	struct jpeg_enc e;
-	char tmp[4096];
 	size_t len = 0;
 	int w, h, r;
-	FILE *out;
 
 	(void)ctx;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
 	if ((r = jpeg_fit_size(f->width, f->height, THUMB_WIDTH, 0, &w, &h)) < 0 ||
 	    (r = jpeg_enc_init(&e, THUMB_QUALITY)) < 0)
 		return r;
 	r = jpeg_enc_frame(&e, f, w, h, &len);
-	if (r == 0) {
-		out = fopen(tmp, "we");
-		if (!out)
-			r = -errno;
-		else if (fwrite(e.out, 1, len, out) != len)
-			r = -EIO;
-		if (out && fclose(out) != 0 && !r)
-			r = -errno;
-		if (!r && rename(tmp, path) < 0)
-			r = -errno;
-		if (r)
-			unlink(tmp);
-	}
+	if (r == 0)
+		r = wfile_atomic(path, e.out, len, 0644);
 	jpeg_enc_fini(&e);
 	return r;
 }

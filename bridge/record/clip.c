@@ -1,11 +1,12 @@
 #include "record/clip.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "util/wfile.h"
 
 static int mkdir_one(const char *path)
 {
@@ -62,25 +63,13 @@ int clip_make_paths(const char *dir, const char *camera, time_t t, struct clip_p
 int clip_write_json(const struct clip_paths *p, const char *trigger, double duration,
 		    uint64_t size, int open)
 {
-	char tmp[PATH_MAX + 8];
-	FILE *f;
-	int r = 0;
+	char buf[256];
+	int n = snprintf(buf, sizeof(buf), "{\"file\":\"%s\",\"start\":%lld,\"duration\":%.3f,"
+			 "\"size\":%llu,\"trigger\":\"%s\",\"open\":%s}\n", p->file,
+			 (long long)p->start, duration, (unsigned long long)size, trigger,
+			 open ? "true" : "false");
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", p->json) >= (int)sizeof(tmp))
+	if (n < 0 || (size_t)n >= sizeof(buf))
 		return -ENAMETOOLONG;
-	f = fopen(tmp, "we");
-	if (!f)
-		return -errno;
-	fprintf(f, "{\"file\":\"%s\",\"start\":%lld,\"duration\":%.3f,\"size\":%llu,"
-		"\"trigger\":\"%s\",\"open\":%s}\n", p->file, (long long)p->start, duration,
-		(unsigned long long)size, trigger, open ? "true" : "false");
-	if (fflush(f) != 0 || ferror(f))
-		r = -errno ? -errno : -EIO;
-	if (fclose(f) != 0 && !r)
-		r = -errno;
-	if (!r && rename(tmp, p->json) < 0)
-		r = -errno;
-	if (r)
-		unlink(tmp);
-	return r;
+	return wfile_atomic(p->json, buf, (size_t)n, 0644);
 }

@@ -22,7 +22,7 @@ struct clip_paths {
  * t (two clips in one second: the second one is named a second later).  0 or a negative
  * errno (-ENAMETOOLONG, mkdir's, -EEXIST when a minute of names is taken). */
 int clip_make_paths(const char *dir, const char *camera, time_t t, struct clip_paths *p);
-/* Writes the .json (through a temporary file and a rename: a reader never sees half). */
+/* Writes the .json whole (util/wfile: a reader never sees half of it). */
 int clip_write_json(const struct clip_paths *p, const char *trigger, double duration,
 		    uint64_t size, int open);
 
