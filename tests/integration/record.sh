@@ -11,7 +11,8 @@
 #  - GET /stream.ts read by ffmpeg: the first frame an I-frame near the live one, markers
 #    consecutive, frames bit-identical to the clip's; 10 viewers cost no more decoding;
 #  - output.udp: a UDP receiver gets the same stream;
-#  - the same from an H.265 camera (clip tagged hvc1).
+#  - the same from an H.265 camera (clip tagged hvc1);
+#  - wake = on-demand: a /stream.ts viewer wakes the camera, which sleeps again after.
 . "$(dirname "$0")/lib.sh"
 need_prog "$BRIDGE"; need_prog "$SIM"
 for p in curl ffmpeg ffprobe; do command -v $p >/dev/null || skip "$p is not installed"; done
@@ -242,4 +243,23 @@ timeout 30 ffmpeg -v error -y -i "$BASE/stream.ts" -frames:v 20 -fps_mode passth
 markers_of "$TMP/ts265.yuv" 640x360 i420 >"$TMP/ts265m"
 consecutive "$TMP/ts265m" >/dev/null || fail "H.265 /stream.ts markers: $(consecutive "$TMP/ts265m")"
 ok "H.265: clip $(wc -l <"$TMP/m265") frames (hvc1), /stream.ts 20 frames in order"
+kill $BPID; wait $BPID
+
+# ---- on-demand: a /stream.ts viewer wakes the camera (no video device: HTTP only) -------------
+[ -e /dev/video98 ] && fail "/dev/video98 exists here; the test needs a missing device"
+"$BRIDGE" --name $NAME --source "bc-udp://admin:$PW@127.0.0.1:$DPORT/main?uid=$UID_" \
+	--output /dev/video98 --size 320x180 --fps $FPS --hwaccel none --http 127.0.0.1:$HP \
+	--wake.mode=on-demand --wake.idle_seconds=2 >"$TMP/bridge4.err" 2>&1 &
+BPID=$!; PIDS+=($BPID)
+state() { curl -fsS "$BASE/api/v1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'; }
+WAIT_SECS=15 wait_for bash -c "curl -fsS $BASE/api/v1/status | grep -q '\"state\":\"sleeping\"'" ||
+	fail "on-demand: not sleeping with nobody watching ($(state))"
+timeout 30 ffmpeg -v error -y -i "$BASE/stream.ts" -frames:v 20 -fps_mode passthrough \
+	-enc_time_base -1 -f rawvideo -pix_fmt yuv420p "$TMP/od.yuv" ||
+	fail "on-demand: /stream.ts gave no video ($(state))"
+markers_of "$TMP/od.yuv" 640x360 i420 >"$TMP/odm"
+consecutive "$TMP/odm" >/dev/null || fail "on-demand /stream.ts markers: $(consecutive "$TMP/odm")"
+WAIT_SECS=15 wait_for bash -c "curl -fsS $BASE/api/v1/status | grep -q '\"state\":\"sleeping\"'" ||
+	fail "on-demand: still $(state) after the /stream.ts viewer left"
+ok "on-demand: a /stream.ts viewer woke the camera (20 frames in order), asleep again after"
 exit 0
