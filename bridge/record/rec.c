@@ -317,7 +317,8 @@ static void *rec_main(void *arg)
 				struct timespec ts = clock_mono_deadline(REC_WAIT_MS);
 
 				pthread_mutex_lock(&r->lock);
-				if (!r->stop && !r->stop_clip && r->until_us <= now)
+				/* Failing: no new wish wakes us before the retry is due. */
+				if (!r->stop && !r->stop_clip && (r->failing || r->until_us <= now))
 					pthread_cond_timedwait(&r->cond, &r->lock, &ts);
 				pthread_mutex_unlock(&r->lock);
 				continue;
