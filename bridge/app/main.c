@@ -18,6 +18,7 @@
 #include "app/video.h"
 #include "http/http.h"
 #include "event/event.h"
+#include "app/notify.h"
 #include "hub/hub.h"
 #include "hub/status.h"
 #include "source/auq.h"
@@ -37,6 +38,7 @@ struct app {
 	struct video video;
 	struct http_server *http;
 	struct ev_bus *events;
+	struct notify notify;      /* events.hook and MQTT: the bus's consumers */
 	int video_running;
 };
 
@@ -67,7 +69,7 @@ static int start_http(struct app *a)
 		.max_connections = c->http.max_connections, .jpeg_quality = c->http.jpeg_quality,
 		.mjpeg_width = c->http.mjpeg_width, .mjpeg_height = c->http.mjpeg_height,
 		.timeout_s = c->http.timeout_seconds, .camera_name = c->name, .version = CB_VERSION,
-		.events = a->events,
+		.events = a->events, .hook = a->notify.hook,
 	};
 	int r;
 
@@ -136,6 +138,10 @@ static void reload(struct app *a)
 		video_set_source(&a->video, a->src);
 	http_server_stop(a->http);
 	a->http = NULL;
+	if (strstr(changed, "events.") || strstr(changed, "mqtt.")) {
+		notify_stop(&a->notify);
+		notify_start(&a->notify, a->cfg, a->events);
+	}
 	start_http(a);
 }
 
@@ -172,6 +178,7 @@ static int run(struct app *a)
 		log_err("out of memory");
 		return 1;
 	}
+	notify_start(&a->notify, c, a->events);   /* logs its own failures: video goes on */
 	if ((r = start_source(a)) < 0) {
 		log_err("cannot start the camera session: %s", strerror(-r));
 		return 1;
@@ -237,6 +244,7 @@ out:
 	if (a->video_running)
 		video_stop(&a->video);
 	http_server_stop(a->http);
+	notify_stop(&a->notify);
 	hub_close(a->hub);
 	hub_free(a->hub);
 	auq_destroy(&a->q);

@@ -34,6 +34,7 @@ struct http_server;
 #define HTTP_SNAPSHOT_MEMORY         (64u << 20)
 
 struct ev_bus;
+struct hook;
 
 struct http_opts {
 	const char *listen;        /* "ADDR:PORT" or "[V6]:PORT"; NULL = HTTP_DEFAULT_LISTEN; port 0 = any */
@@ -49,6 +50,7 @@ struct http_opts {
 	const char *camera_name;   /* for /api/v1/cameras/NAME and the metrics label */
 	const char *version;       /* cam_bridge_build_info{version=…}; NULL = "unknown" */
 	struct ev_bus *events;     /* /api/v1/events and the event counters (NULL = none) */
+	struct hook *hook;         /* events.hook counters on /metrics (NULL = no hook) */
 };
 
 /* Starts the daemon and its notifier thread.  `hub` and `st` must outlive the server.

@@ -40,6 +40,7 @@ struct http_server {
 	struct http_auth auth_key;
 	char camera[64];
 	char version[64];
+	struct hook *hook;               /* NULL = no events.hook */
 	int max_conn;
 	int timeout_s;
 	uint64_t stall_us;               /* viewers with no progress this long are dropped */

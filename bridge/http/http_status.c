@@ -185,6 +185,16 @@ void http_metrics_text(struct sbuf *b, const struct http_text_ctx *c)
 		c->viewers_stalled);
 	counter(b, c, "http_snapshots_busy_total", "Snapshot asks answered 503 (encoder busy).",
 		c->snapshots_busy);
+	if (c->has_hook) {
+		counter(b, c, "hook_runs_total", "events.hook runs started.", c->hook.runs);
+		counter(b, c, "hook_failures_total",
+			"events.hook runs that failed (could not start, exit status, killed).",
+			c->hook.failures);
+		counter(b, c, "hook_timeouts_total", "events.hook runs ended at the timeout.",
+			c->hook.timeouts);
+		counter(b, c, "hook_dropped_total", "Events not given to the hook: queue full.",
+			c->hook.dropped);
+	}
 
 	head(b, "decode_seconds", "histogram", "Time to decode one picture.");
 	for (int i = 0; i < STATUS_DECODE_BUCKETS; i++) {

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event/hook.h"
+
 struct sbuf;
 struct cam_status;
 
@@ -29,6 +31,8 @@ struct http_text_ctx {
 	uint64_t bodies_refused;    /* requests answered 413 */
 	uint64_t viewers_stalled;   /* MJPEG viewers dropped for not reading */
 	uint64_t snapshots_busy;    /* snapshot asks answered 503 */
+	int has_hook;               /* events.hook configured: its counters */
+	struct hook_stats hook;
 };
 
 void http_status_json(struct sbuf *b, const struct http_text_ctx *c);
