@@ -217,6 +217,8 @@ int cfg_check_topic(const char *v, char *msg, size_t n)
 		return cfg_bad(msg, n, "control character in topic");
 	if (strpbrk(v, "+#"))
 		return cfg_bad(msg, n, "'%.80s': MQTT wildcards + and # are not allowed", v);
+	if (strpbrk(v, "\"\\"))   /* it goes into JSON discovery messages as it is */
+		return cfg_bad(msg, n, "'%.80s': quotes and backslashes are not allowed", v);
 	if (len && (v[0] == '/' || v[len - 1] == '/'))
 		return cfg_bad(msg, n, "'%.80s' must not start or end with '/'", v);
 	return 0;

@@ -7,9 +7,11 @@
 #include "event/event.h"
 
 struct hook;
+struct mqtt;
 
 struct notify {
 	struct hook *hook;      /* NULL: no events.hook */
+	struct mqtt *mqtt;      /* NULL: no MQTT */
 };
 
 void notify_start(struct notify *n, const struct cfg *c, struct ev_bus *bus);

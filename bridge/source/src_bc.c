@@ -2,6 +2,7 @@
  * in, start the stream, and hand its frames to the video thread until told to stop. */
 #include "source/src_impl.h"
 #include "source/bcsess.h"
+#include "event/event.h"
 #include "net/disc_client.h"
 #include "net/udpsock.h"
 #include "util/clock.h"
@@ -67,6 +68,7 @@ static void on_motion(void *opaque)
 	struct bc_src *b = opaque;
 
 	STATUS_UPDATE(b->s->st, cs->motion_events++;);
+	ev_post(b->s->o.events, EV_MOTION, EV_STATE_START, 0);   /* evout stand-in for evsrc */
 }
 
 /* Every blocking step (discovery, P2P, connect, each reply) gives up within ~50 ms of a
