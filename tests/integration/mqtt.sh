@@ -7,7 +7,8 @@
 #  - the hook ran for the motion event with CAM_NAME / CAM_EVENT;
 #  - the broker killed: the bridge keeps writing frames, logs the loss once, and when a broker
 #    comes back on the port it reconnects and publishes "online" again by itself;
-#  - a clean stop publishes availability "offline".
+#  - a clean stop publishes availability "offline";
+#  - no broker at all when the bridge starts: frames flow, and MQTT comes up with the broker.
 . "$(dirname "$0")/lib.sh"
 need_prog "$BRIDGE"; need_prog "$SIM"
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || skip "mosquitto is not installed (make deps)"
@@ -41,7 +42,8 @@ probe() {   # until the subscriber is in, a message may go unseen: send until on
 	grep -q '^cam-bridge/probe ready' "$1"
 }
 seen() { WAIT_SECS=${2:-30} wait_for grep -qE "$1" "$SUBLOG"; }
-frames() { grep -c ' new$' "$TMP/frames.log" 2>/dev/null || echo 0; }
+frames() { grep -c ' new$' "$FLOG" 2>/dev/null || echo 0; }
+FLOG=$TMP/frames.log
 
 start_broker
 SUBLOG=$TMP/sub1.log; sub "$SUBLOG"
@@ -142,3 +144,18 @@ kill "$BRIDGE_PID"; wait "$BRIDGE_PID" 2>/dev/null
 seen '^cam-bridge/simtest/availability offline$' 10 || fail "no availability offline at a clean stop"
 grep -q "$PW" "$TMP/bridge.err" && fail "the password appears in the bridge's log"
 ok "clean stop: availability offline"
+
+# No broker when the bridge starts: the video does not wait for it, MQTT follows later.
+kill "$BROKER"; wait "$BROKER" 2>/dev/null
+FLOG=$TMP/frames2.log
+"$BRIDGE" --name simtest --source "bc-udp://admin:$PW@127.0.0.1:$SPORT/main?uid=$UID_" \
+	--output "$TMP/out2.yuv" --size 320x240 --fps 15 --http "127.0.0.1:$HPORT" \
+	--frame-log "$FLOG" --wake.mode=always --mqtt.host=127.0.0.1 --mqtt.port="$BPORT" \
+	>"$TMP/bridge2.err" 2>&1 &
+BRIDGE_PID=$!; PIDS+=($BRIDGE_PID)
+WAIT_SECS=30 wait_for sh -c "[ \$(grep -c ' new\$' '$FLOG') -ge 45 ]" || fail "no video while the broker is missing"
+[ "$(grep -c 'MQTT: broker' "$TMP/bridge2.err")" -eq 1 ] || fail "missing broker not logged exactly once"
+start_broker
+SUBLOG=$TMP/sub3.log; sub "$SUBLOG"
+seen '^cam-bridge/simtest/availability online$' 60 || fail "no connect once the broker appeared"
+ok "broker missing at start: video first, MQTT when the broker appears"
