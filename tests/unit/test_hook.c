@@ -84,8 +84,18 @@ static char *slurp(const char *name)
 	char p[256];
 	size_t len;
 
+	uint8_t *raw;
+	char *s;
+
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return (char *)tu_read_file(p, &len);
+	raw = tu_read_file(p, &len);   /* not NUL-terminated */
+	if (!raw)
+		return NULL;
+	s = calloc(1, len + 1);
+	assert_non_null(s);
+	memcpy(s, raw, len);
+	free(raw);
+	return s;
 }
 
 static void wait_idle(struct hook *h)
