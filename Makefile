@@ -37,7 +37,7 @@ LDFLAGS  += -fsanitize=address,undefined
 endif
 
 # Library folders, in link order (a folder may only use the ones after it).
-LIBDIRS  := app http source sim dump sink media hub event net bc util
+LIBDIRS  := app http record source sim dump sink media hub event net bc util
 LIBS     := $(foreach d,$(LIBDIRS),$(if $(wildcard bridge/$(d)/*.c),$(BUILD)/lib$(d).a))
 
 # A folder's .c files go into its library, except main.c files which are programs.

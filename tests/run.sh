@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs groups of tests and prints one closing line "N passed, N failed, N skipped".
 #   unit         every build/tests/test_* (cmocka; the conformance tests are among them)
+#   conformance  only the tests replaying ../shared/conformance (build/tests/*conformance*)
 #   integration  every tests/integration/*.sh  (exit 0 = pass, 77 = skip, else fail)
 #   vm           tests/vm/run.sh, once per module: the distribution's (dkms) and 0.13.2
 #   vm-long      tests/vm/run.sh VM_LONG=1 (Chromium, motion), once per module, and
@@ -29,9 +30,9 @@ count_cmocka() {   # $1 = log file, $2 = exit code, $3 = name
 	return 0
 }
 
-run_unit() {
+run_unit() {   # $1 = which test binaries (a glob under $BUILD/tests), default all
 	local t name log rc
-	for t in "$BUILD"/tests/test_*; do
+	for t in "$BUILD"/tests/${1:-test_*}; do
 		[ -x "$t" ] || continue
 		name=$(basename "$t")
 		log=$LOGDIR/$name.log
@@ -40,6 +41,11 @@ run_unit() {
 		printf '%-40s %s\n' "$name" "$(grep -aE '^\[  (PASSED  |FAILED  |SKIPPED )\] [0-9]+' "$log" | tr '\n' ' ')"
 		[ "$rc" -ne 0 ] && tail -n 40 "$log"
 	done
+}
+
+# The tests that replay the real captures in ../shared/conformance (also part of "unit").
+run_conformance() {
+	run_unit '*conformance*'
 }
 
 run_script() {   # $1 = script, $2 = label
@@ -136,6 +142,9 @@ run_fuzz() {
 
 for group in "$@"; do
 	echo "== $group"
+	if ! declare -F "run_$group" >/dev/null; then
+		echo "unknown test group: $group"; fail=$((fail + 1)); failed_names+=("$group"); continue
+	fi
 	"run_$group"
 done
 

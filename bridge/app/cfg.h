@@ -96,6 +96,11 @@ struct cfg {
 		char placeholder_image[CFG_PATH_MAX + 1]; /* "" = built-in card */
 	} output;
 	struct {
+		char dir[CFG_PATH_MAX + 1];     /* "" = no recordings */
+		int max_age_days;               /* 0 = keep */
+		int max_total_mb;               /* 0 = no cap */
+	} record;
+	struct {
 		int mode;                       /* enum cfg_wake; never AUTO after cfg_finish */
 		int idle_seconds;
 	} wake;

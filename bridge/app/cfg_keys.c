@@ -88,6 +88,13 @@ const struct key cfg_keys[] = {
 	{ "output.placeholder_image", K_STR, FLD(output.placeholder_image), .arg = "FILE",
 	  .help = "image shown while the camera is away (empty: built-in card)" },
 
+	{ "record.dir", K_STR, FLD(record.dir), .arg = "DIR",
+	  .help = "recordings folder (one folder per camera inside; empty: no recordings)" },
+	{ "record.max_age_days", K_INT, FLD(record.max_age_days), RANGE(0, 36500), .def = "0",
+	  .arg = "DAYS", .help = "remove clips older than this (0: keep)" },
+	{ "record.max_total_mb", K_INT, FLD(record.max_total_mb), RANGE(0, 1073741824),
+	  .def = "0", .arg = "MB", .help = "remove the oldest clips past this total (0: no cap)" },
+
 	{ "wake.mode", K_ENUM, FLD(wake.mode), .ev = ev_wake, .def = "auto",
 	  .arg = "auto|always|on-demand", .help = "auto: on-demand for bc-udp/bc-p2p, else always" },
 	{ "wake.idle_seconds", K_INT, FLD(wake.idle_seconds), RANGE(0, 86400), .def = "30",

@@ -21,6 +21,7 @@
 #include "app/notify.h"
 #include "hub/hub.h"
 #include "hub/status.h"
+#include "record/retain.h"
 #include "source/auq.h"
 #include "source/src.h"
 #include "util/clock.h"
@@ -28,6 +29,8 @@
 
 #define HUB_POOL        8
 #define AUQ_MAX_AUS     64
+/* Retention also runs this often, for clips aging past record.max_age_days. */
+#define RETAIN_EVERY_US (3600ull * 1000000u)
 
 struct app {
 	struct cfg *cfg;
@@ -69,7 +72,7 @@ static int start_http(struct app *a)
 		.max_connections = c->http.max_connections, .jpeg_quality = c->http.jpeg_quality,
 		.mjpeg_width = c->http.mjpeg_width, .mjpeg_height = c->http.mjpeg_height,
 		.timeout_s = c->http.timeout_seconds, .camera_name = c->name, .version = CB_VERSION,
-		.events = a->events, .hook = a->notify.hook,
+		.events = a->events, .hook = a->notify.hook, .record_dir = c->record.dir,
 	};
 	int r;
 
@@ -85,6 +88,27 @@ static int start_http(struct app *a)
 	}
 	log_info("HTTP on http://%s:%d/", c->http.addr, http_server_port(a->http));
 	return 0;
+}
+
+/* record.max_age_days / max_total_mb over this camera's recordings (the recorder also runs
+ * it after each clip, naming the clip it writes). */
+static void run_retention(const struct cfg *c)
+{
+	struct retain_stats rs;
+	int r;
+
+	if (!c->record.dir[0] || (!c->record.max_age_days && !c->record.max_total_mb))
+		return;
+	r = retain_run(c->record.dir, c->name, c->record.max_age_days, c->record.max_total_mb,
+		       NULL, &rs);
+	if (r < 0)
+		log_warn("retention: cannot read %s/%s: %s", c->record.dir, c->name, strerror(-r));
+	else if (rs.error)
+		log_warn("retention: removed %u clips, could not remove one: %s", rs.removed,
+			 strerror(-rs.error));
+	else if (rs.removed)
+		log_info("retention: removed %u clips (%.1f MiB), %.1f MiB left", rs.removed,
+			 (double)rs.bytes_freed / (1 << 20), (double)rs.bytes_after / (1 << 20));
 }
 
 static void notify_status(struct app *a, int watchdog)
@@ -155,7 +179,7 @@ static int run(struct app *a)
 		.hwdevice = c->decode.device, .frames_limit = c->frames, .frame_log = c->frame_log,
 		.on_demand = c->wake.mode == CFG_WAKE_ON_DEMAND, .idle_seconds = c->wake.idle_seconds,
 	};
-	uint64_t wd_usec = 0, next_tick = 0, beats_seen = 0;
+	uint64_t wd_usec = 0, next_tick = 0, beats_seen = 0, next_retain = 0;
 	int ready_sent = 0, rc = 0, sfd, r;
 	sigset_t mask;
 
@@ -225,6 +249,10 @@ static int run(struct app *a)
 			ready_sent = 1;
 		}
 		now = clock_mono_us();
+		if (now >= next_retain) {    /* at start, then hourly */
+			run_retention(a->cfg);
+			next_retain = now + RETAIN_EVERY_US;
+		}
 		if (now >= next_tick) {
 			/* The watchdog is fed from here only while the video thread makes progress. */
 			notify_status(a, wd_usec != 0 && !atomic_load(&a->video.failed) &&

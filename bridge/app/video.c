@@ -342,6 +342,7 @@ static void *video_thread(void *arg)
 	struct cam_status snap;
 	struct au au;
 	size_t isz = (size_t)v->o.width * v->o.height * 3 / 2;
+	enum pace_action act;
 	char why[256];
 	int r;
 
@@ -388,7 +389,15 @@ static void *video_thread(void *arg)
 		now = clock_mono_us();
 		if (!s.sink)
 			open_sink(&s);
-		switch (pace_tick(&s.pace, now, s.cam_seq, live)) {
+		act = pace_tick(&s.pace, now, s.cam_seq, live);
+		if (s.pace.n_dropped != s.skipped) {
+			/* One tick per decoded frame: the one superseded is the previous one.  Logged
+			 * before the write that supersedes it, so the log stays in camera order. */
+			s.skipped = s.pace.n_dropped;
+			STATUS_UPDATE(v->st, cs->frames_skipped = s.skipped;);
+			frame_log(&s, s.prev_marker, now, "skipped");
+		}
+		switch (act) {
 		case PACE_NEW:
 			write_out(&s, s.cam, "new");
 			if (v->o.frames_limit && ++s.cam_frames >= v->o.frames_limit) {
@@ -404,12 +413,6 @@ static void *video_thread(void *arg)
 			break;
 		case PACE_WAIT:
 			break;
-		}
-		if (s.pace.n_dropped != s.skipped) {
-			/* One tick per decoded frame: the one superseded is the previous one. */
-			s.skipped = s.pace.n_dropped;
-			STATUS_UPDATE(v->st, cs->frames_skipped = s.skipped;);
-			frame_log(&s, s.prev_marker, now, "skipped");
 		}
 		if (atomic_load(&v->failed))
 			break;

@@ -51,6 +51,8 @@ struct http_opts {
 	const char *version;       /* cam_bridge_build_info{version=…}; NULL = "unknown" */
 	struct ev_bus *events;     /* /api/v1/events and the event counters (NULL = none) */
 	struct hook *hook;         /* events.hook counters on /metrics (NULL = no hook) */
+	const char *record_dir;    /* /recordings: record.dir (clips in record_dir/camera_name);
+	                              NULL or "" = recordings off */
 };
 
 /* Starts the daemon and its notifier thread.  `hub` and `st` must outlive the server.

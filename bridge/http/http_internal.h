@@ -41,6 +41,7 @@ struct http_server {
 	char camera[64];
 	char version[64];
 	struct hook *hook;               /* NULL = no events.hook */
+	char *record_dir;                /* NULL = recordings off */
 	int max_conn;
 	int timeout_s;
 	uint64_t stall_us;               /* viewers with no progress this long are dropped */
@@ -84,6 +85,11 @@ void http_snapshots_stop(struct http_server *s);
 void http_snapshots_free(struct http_server *s);
 /* Encodes done and asks answered 503 so far. */
 void http_snapshots_counts(struct http_server *s, uint64_t *encodes, uint64_t *busy);
+
+/* http_recordings.c: 1 when url is one of its routes (/recordings…, /api/v1/recordings…). */
+int http_recordings_route(const char *url);
+enum MHD_Result http_recordings(struct http_server *s, struct MHD_Connection *conn,
+				const char *url, const char *method);
 
 /* http_server.c: 1 when a phase that began at `start` has lasted `limit` by `now` (a start
  * newer than `now` has not). */

@@ -265,7 +265,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	request_started(s, conn);
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+	int recordings = http_recordings_route(url);
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD) &&
+	    !(recordings && !strcmp(method, MHD_HTTP_METHOD_DELETE))) {
 		struct MHD_Response *r = MHD_create_response_from_buffer(0, NULL,
 									 MHD_RESPMEM_PERSISTENT);
 		if (!r)
@@ -300,9 +302,25 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return serve_text(s, conn, 1);
 	if (!strcmp(url, "/healthz"))
 		return serve_healthz(s, conn);
+	if (recordings)
+		return http_recordings(s, conn, url, method);
 	if (camera_route(s, url, &stream))
 		return stream ? serve_stream(s, conn) : snapshot(s, conn, 0, req_cls);
 	return http_reply_text(conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
+}
+
+/* MHD's own %-decoding, except that a decoded NUL becomes DEL (0x7f), which no route or
+ * file name holds: "/x.mp4%00.txt" must not be cut into "/x.mp4" by C string handling. */
+static size_t unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+	size_t n = MHD_http_unescape(s);
+
+	(void)cls;
+	(void)conn;
+	for (size_t i = 0; i < n; i++)
+		if (!s[i])
+			s[i] = 0x7f;
+	return n;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
@@ -459,6 +477,7 @@ static void server_free(struct http_server *s)
 		free(t);
 	}
 	free(s->wake);
+	free(s->record_dir);
 	explicit_bzero(&s->auth_key, sizeof(s->auth_key));
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -503,6 +522,9 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 	snprintf(s->camera, sizeof(s->camera), "%s", o->camera_name ? o->camera_name : "");
 	s->hook = o->hook;
 	snprintf(s->version, sizeof(s->version), "%s", o->version ? o->version : "unknown");
+	r = -ENOMEM;
+	if (o->record_dir && *o->record_dir && !(s->record_dir = strdup(o->record_dir)))
+		goto fail;
 	if (o->user && *o->user) {
 		s->auth = 1;
 		if ((r = http_auth_init(&s->auth_key, o->user, o->password)) < 0)
@@ -537,6 +559,7 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONN_MEMORY,
 				MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_UNESCAPE_CALLBACK, unescape, s,
 				MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 				MHD_OPTION_END);
 	if (!s->d) {

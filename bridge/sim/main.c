@@ -1,4 +1,4 @@
-/* cam-sim: a simulated Reolink battery camera (see docs-draft/cam-sim.md and --help). */
+/* cam-sim: a simulated Reolink battery camera (see docs/cam-sim.md and --help). */
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>

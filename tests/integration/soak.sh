@@ -126,14 +126,18 @@ for name, i in (("fds", 2), ("threads", 3)):
     if new: errors.append(f"{name}: counts {new} after the warm-up, above any during it")
     if quiet and end[i] not in quiet: errors.append(f"{name}: {end[i]} at the end, {sorted(set(quiet))} when quiet in the warm-up")
 # --- output rate and latency (frame logs: bridge "MARKER MONO_US KIND", sim "COUNTER MONO_US ...")
-W = [(int(m), int(ts), k) for m, ts, k in (l.split() for l in open(flog) if l.strip())]
+# "skipped" lines record camera frames the --fps cap passed over: not writes.
+W = [(int(m), int(ts), k) for m, ts, k in (l.split() for l in open(flog) if l.strip())
+     if k != 'skipped']
+skipped = sum(1 for l in open(flog) if l.rstrip().endswith(' skipped'))
 sim = [l.split() for l in open(simlog) if l.strip()]
 sent = {int(x[0]): int(x[1]) for x in sim if x[3] == 'main'}
 t_first, t_last = W[0][1], W[-1][1]
 dur = (t_last - t_first) / 1e6
 rate = (len(W) - 1) / dur
 print(f"output: {len(W)} writes in {dur:.1f} s = {rate:.3f}/s (fps {fps}); "
-      + ", ".join(f"{k} {sum(1 for w in W if w[2] == k)}" for k in sorted({w[2] for w in W})))
+      + ", ".join(f"{k} {sum(1 for w in W if w[2] == k)}" for k in sorted({w[2] for w in W}))
+      + f"; camera frames skipped by the cap {skipped}")
 dec = [l for l in open(sys.argv[7]) if l.startswith('cam_bridge_frames_decoded_total')]
 shown = sum(1 for w in W if w[2] == 'new')
 if dec:
