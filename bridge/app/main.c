@@ -72,7 +72,7 @@ static int start_http(struct app *a)
 		.max_connections = c->http.max_connections, .jpeg_quality = c->http.jpeg_quality,
 		.mjpeg_width = c->http.mjpeg_width, .mjpeg_height = c->http.mjpeg_height,
 		.timeout_s = c->http.timeout_seconds, .camera_name = c->name, .version = CB_VERSION,
-		.events = a->events, .hook = a->notify.hook, .record_dir = c->record.dir,
+		.events = a->events, .hook = a->notify.hook, .mqtt = a->notify.mqtt, .record_dir = c->record.dir,
 	};
 	int r;
 

@@ -35,6 +35,7 @@ struct http_server;
 
 struct ev_bus;
 struct hook;
+struct mqtt;
 
 struct http_opts {
 	const char *listen;        /* "ADDR:PORT" or "[V6]:PORT"; NULL = HTTP_DEFAULT_LISTEN; port 0 = any */
@@ -51,6 +52,7 @@ struct http_opts {
 	const char *version;       /* cam_bridge_build_info{version=…}; NULL = "unknown" */
 	struct ev_bus *events;     /* /api/v1/events and the event counters (NULL = none) */
 	struct hook *hook;         /* events.hook counters on /metrics (NULL = no hook) */
+	struct mqtt *mqtt;         /* MQTT state and counters on /metrics (NULL = no MQTT) */
 	const char *record_dir;    /* /recordings: record.dir (clips in record_dir/camera_name);
 	                              NULL or "" = recordings off */
 };

@@ -41,6 +41,7 @@ struct http_server {
 	char camera[64];
 	char version[64];
 	struct hook *hook;               /* NULL = no events.hook */
+	struct mqtt *mqtt;               /* NULL = no MQTT */
 	char *record_dir;                /* NULL = recordings off */
 	int max_conn;
 	int timeout_s;

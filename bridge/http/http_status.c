@@ -195,6 +195,17 @@ void http_metrics_text(struct sbuf *b, const struct http_text_ctx *c)
 		counter(b, c, "hook_dropped_total", "Events not given to the hook: queue full.",
 			c->hook.dropped);
 	}
+	if (c->has_mqtt) {
+		gauge(b, c, "mqtt_connected", "1 while the MQTT broker is connected.",
+		      c->mqtt.connected);
+		counter(b, c, "mqtt_connects_total", "MQTT connections accepted by the broker.",
+			c->mqtt.connects);
+		counter(b, c, "mqtt_published_total", "MQTT messages published.",
+			c->mqtt.published);
+		counter(b, c, "mqtt_dropped_total",
+			"Events not published to MQTT: the queue was full while the broker was away.",
+			c->mqtt.dropped);
+	}
 
 	head(b, "decode_seconds", "histogram", "Time to decode one picture.");
 	for (int i = 0; i < STATUS_DECODE_BUCKETS; i++) {

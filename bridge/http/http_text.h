@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "event/hook.h"
+#include "event/mqtt.h"
 
 struct sbuf;
 struct cam_status;
@@ -33,6 +34,8 @@ struct http_text_ctx {
 	uint64_t snapshots_busy;    /* snapshot asks answered 503 */
 	int has_hook;               /* events.hook configured: its counters */
 	struct hook_stats hook;
+	int has_mqtt;               /* mqtt.host configured */
+	struct mqtt_stats mqtt;
 };
 
 void http_status_json(struct sbuf *b, const struct http_text_ctx *c);

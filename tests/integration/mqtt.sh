@@ -130,6 +130,8 @@ f0=$(frames); sleep 6; f1=$(frames)
 kill -0 "$BRIDGE_PID" || fail "the bridge died with the broker"
 n=$(grep -c 'MQTT: broker' "$TMP/bridge.err")
 [ "$n" -eq 1 ] || fail "broker loss logged $n times (want once): $(grep MQTT "$TMP/bridge.err")"
+metric() { curl -fsS "http://127.0.0.1:$HPORT/metrics" | awk -v m="cam_bridge_$1" 'index($0, m "{") == 1 {print $NF}'; }
+[ "$(metric mqtt_connected)" = 0 ] || fail "metrics: mqtt_connected is not 0 while the broker is away"
 ok "broker away: $((f1 - f0)) frames in 6 s, logged once"
 
 # It comes back: the bridge reconnects by itself and says it is online again.
@@ -138,6 +140,8 @@ SUBLOG=$TMP/sub2.log; sub "$SUBLOG"
 seen '^cam-bridge/simtest/availability online$' 60 || fail "no reconnect after the broker came back"
 [ "$(grep -c 'MQTT: connected' "$TMP/bridge.err")" -eq 2 ] || fail "reconnect not logged once"
 seen '^homeassistant/binary_sensor/cam-bridge_simtest/motion/config ' || fail "no discovery after reconnect"
+[ "$(metric mqtt_connected)" = 1 ] || fail "metrics: mqtt_connected is not 1 after the reconnect"
+[ "$(metric mqtt_connects_total)" = 2 ] || fail "metrics: mqtt_connects_total is not 2"
 ok "reconnected by itself"
 
 kill "$BRIDGE_PID"; wait "$BRIDGE_PID" 2>/dev/null
