@@ -6,9 +6,6 @@
 #  - a bad events.hook is refused at start with an error naming the key.
 . "$(dirname "$0")/lib.sh"
 need_prog "$BRIDGE"; need_prog "$SIM"
-UID_=95270000SIMCAM01
-PW=s3cret-Pa55
-SPORT=$(free_port)
 HPORT=$(free_port)
 
 "$BRIDGE" --source rtsp://cam/x --output "$TMP/o" --events.hook=bin/hook 2>"$TMP/bad.err" \
@@ -23,20 +20,12 @@ exec sleep 61.25
 EOF
 chmod 755 "$TMP/hook"
 
-"$SIM" --uid $UID_ --user admin --password "$PW" --listen 127.0.0.1 --disc-port "$SPORT" \
-	--encryption aes --codec h264 --size 320x240 --fps 15 --motion-every 1 \
-	>"$TMP/sim.err" 2>&1 &
-PIDS+=($!)
-sleep 0.3
-"$BRIDGE" --name hooktest --source "bc-udp://admin:$PW@127.0.0.1:$SPORT/main?uid=$UID_" \
-	--output "$TMP/out.yuv" --size 320x240 --fps 15 --http "127.0.0.1:$HPORT" \
-	--frame-log "$TMP/frames.log" --wake.mode=always \
-	--events.hook="$TMP/hook" --events.hook_timeout_seconds=1 >"$TMP/bridge.err" 2>&1 &
-BRIDGE_PID=$!; PIDS+=($BRIDGE_PID)
+ev_sim_start 1
+ev_bridge_start hooktest bridge "$HPORT" --events.hook="$TMP/hook" --events.hook_timeout_seconds=1
 
 WAIT_SECS=30 wait_for grep -q 'still running after 1 s' "$TMP/bridge.err" \
 	|| { tail "$TMP/bridge.err"; fail "a hanging hook was not ended at its timeout"; }
-frames() { grep -c ' new$' "$TMP/frames.log" 2>/dev/null || echo 0; }
+frames() { grep -c ' new$' "$TMP/bridge.frames" 2>/dev/null || echo 0; }
 # 10 s with a hook hanging most of the time and events piling up: the rate holds
 f0=$(frames); sleep 10; f1=$(frames)
 [ $((f1 - f0)) -ge 120 ] || fail "only $((f1 - f0)) frames in 10 s at 15 fps while the hook hung"

@@ -14,11 +14,9 @@ need_prog "$BRIDGE"; need_prog "$SIM"
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || skip "mosquitto is not installed (make deps)"
 command -v mosquitto_sub >/dev/null || skip "mosquitto-clients is not installed (make deps)"
 MOSQ=$(command -v mosquitto || echo /usr/sbin/mosquitto)
-UID_=95270000SIMCAM01
-PW=s3cret-Pa55
+PW=$EV_PW
 BPORT=$(free_port)
 HPORT=$(free_port)
-SPORT=$(free_port)
 
 cat >"$TMP/broker.conf" <<EOF
 listener $BPORT 127.0.0.1
@@ -43,7 +41,7 @@ probe() {   # until the subscriber is in, a message may go unseen: send until on
 }
 seen() { WAIT_SECS=${2:-30} wait_for grep -qE "$1" "$SUBLOG"; }
 frames() { grep -c ' new$' "$FLOG" 2>/dev/null || echo 0; }
-FLOG=$TMP/frames.log
+FLOG=$TMP/bridge.frames
 
 start_broker
 SUBLOG=$TMP/sub1.log; sub "$SUBLOG"
@@ -54,17 +52,9 @@ env > "$TMP/hook.\$CAM_EVENT_ID"
 EOF
 chmod 755 "$TMP/hook"
 
-"$SIM" --uid $UID_ --user admin --password "$PW" --listen 127.0.0.1 --disc-port "$SPORT" \
-	--encryption aes --codec h264 --size 320x240 --fps 15 --motion-every 2 \
-	>"$TMP/sim.err" 2>&1 &
-PIDS+=($!)
-sleep 0.3
-"$BRIDGE" --name simtest --source "bc-udp://admin:$PW@127.0.0.1:$SPORT/main?uid=$UID_" \
-	--output "$TMP/out.yuv" --size 320x240 --fps 15 --http "127.0.0.1:$HPORT" \
-	--frame-log "$TMP/frames.log" --wake.mode=always \
-	--mqtt.host=127.0.0.1 --mqtt.port="$BPORT" --events.hook="$TMP/hook" \
-	>"$TMP/bridge.err" 2>&1 &
-BRIDGE_PID=$!; PIDS+=($BRIDGE_PID)
+ev_sim_start 2
+ev_bridge_start simtest bridge "$HPORT" --mqtt.host=127.0.0.1 --mqtt.port="$BPORT" \
+	--events.hook="$TMP/hook"
 
 seen '^cam-bridge/simtest/availability online$' || { cat "$TMP/bridge.err"; fail "no availability online"; }
 ok "availability online"
@@ -151,12 +141,8 @@ ok "clean stop: availability offline"
 
 # No broker when the bridge starts: the video does not wait for it, MQTT follows later.
 kill "$BROKER"; wait "$BROKER" 2>/dev/null
-FLOG=$TMP/frames2.log
-"$BRIDGE" --name simtest --source "bc-udp://admin:$PW@127.0.0.1:$SPORT/main?uid=$UID_" \
-	--output "$TMP/out2.yuv" --size 320x240 --fps 15 --http "127.0.0.1:$HPORT" \
-	--frame-log "$FLOG" --wake.mode=always --mqtt.host=127.0.0.1 --mqtt.port="$BPORT" \
-	>"$TMP/bridge2.err" 2>&1 &
-BRIDGE_PID=$!; PIDS+=($BRIDGE_PID)
+FLOG=$TMP/bridge2.frames
+ev_bridge_start simtest bridge2 "$HPORT" --mqtt.host=127.0.0.1 --mqtt.port="$BPORT"
 WAIT_SECS=30 wait_for sh -c "[ \$(grep -c ' new\$' '$FLOG') -ge 45 ]" || fail "no video while the broker is missing"
 [ "$(grep -c 'MQTT: broker' "$TMP/bridge2.err")" -eq 1 ] || fail "missing broker not logged exactly once"
 start_broker
