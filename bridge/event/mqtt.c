@@ -308,6 +308,7 @@ static void *run(void *arg)
 	}
 	if (m->conn == C_UP) {
 		pub(m, "availability", "offline", 1);
+		m->conn = C_IDLE;   /* our own goodbye: not a loss to log */
 		mosquitto_disconnect(m->mosq);
 		for (int i = 0; i < 20 && mosquitto_want_write(m->mosq); i++)
 			mosquitto_loop(m->mosq, 50, 1);

@@ -8,7 +8,9 @@
 #  - the broker killed: the bridge keeps writing frames, logs the loss once, and when a broker
 #    comes back on the port it reconnects and publishes "online" again by itself;
 #  - a clean stop publishes availability "offline";
-#  - no broker at all when the bridge starts: frames flow, and MQTT comes up with the broker.
+#  - no broker at all when the bridge starts: frames flow, and MQTT comes up with the broker;
+#  - a broker that wants a login: mqtt.user + the mqtt-password credential get in, a wrong
+#    password is logged once (never the password) and the video goes on.
 . "$(dirname "$0")/lib.sh"
 need_prog "$BRIDGE"; need_prog "$SIM"
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || skip "mosquitto is not installed (make deps)"
@@ -136,6 +138,7 @@ ok "reconnected by itself"
 
 kill "$BRIDGE_PID"; wait "$BRIDGE_PID" 2>/dev/null
 seen '^cam-bridge/simtest/availability offline$' 10 || fail "no availability offline at a clean stop"
+[ "$(grep -c 'MQTT: broker' "$TMP/bridge.err")" -eq 1 ] || fail "the clean stop was logged as a broker loss"
 grep -q "$PW" "$TMP/bridge.err" && fail "the password appears in the bridge's log"
 ok "clean stop: availability offline"
 
@@ -149,3 +152,40 @@ start_broker
 SUBLOG=$TMP/sub3.log; sub "$SUBLOG"
 seen '^cam-bridge/simtest/availability online$' 60 || fail "no connect once the broker appeared"
 ok "broker missing at start: video first, MQTT when the broker appears"
+
+# A broker with logins: the password from the systemd credential mqtt-password.
+kill "$BRIDGE_PID"; wait "$BRIDGE_PID" 2>/dev/null
+kill "$BROKER"; wait "$BROKER" 2>/dev/null
+MPW=mq-Pa55-word
+mosquitto_passwd -c -b "$TMP/passwd" cam "$MPW" >/dev/null 2>&1 || fail "mosquitto_passwd"
+cat >"$TMP/broker.conf" <<EOF
+listener $BPORT 127.0.0.1
+allow_anonymous false
+password_file $TMP/passwd
+user $(id -un)
+persistence false
+EOF
+"$MOSQ" -c "$TMP/broker.conf" >>"$TMP/broker.log" 2>&1 &
+BROKER=$!; PIDS+=($BROKER)
+WAIT_SECS=10 wait_for mosquitto_pub -h 127.0.0.1 -p "$BPORT" -u cam -P "$MPW" -t probe -m x \
+	|| fail "mosquitto with logins did not start"
+mosquitto_sub -h 127.0.0.1 -p "$BPORT" -u cam -P "$MPW" -v -t 'cam-bridge/#' >"$TMP/sub4.log" 2>&1 &
+PIDS+=($!)
+mkdir -p "$TMP/creds"
+printf '%s\n' "$MPW" >"$TMP/creds/mqtt-password"; chmod 600 "$TMP/creds/mqtt-password"
+CREDENTIALS_DIRECTORY=$TMP/creds ev_bridge_start simtest bridge3 "$HPORT" \
+	--mqtt.host=127.0.0.1 --mqtt.port="$BPORT" --mqtt.user=cam
+SUBLOG=$TMP/sub4.log
+seen '^cam-bridge/simtest/availability online$' 30 || fail "no login with the mqtt-password credential: $(grep MQTT "$TMP/bridge3.err")"
+kill "$BRIDGE_PID"; wait "$BRIDGE_PID" 2>/dev/null
+printf 'wrong\n' >"$TMP/mqpw"; chmod 600 "$TMP/mqpw"
+FLOG=$TMP/bridge4.frames
+ev_bridge_start simtest bridge4 "$HPORT" --mqtt.host=127.0.0.1 --mqtt.port="$BPORT" \
+	--mqtt.user=cam --mqtt.password_file="$TMP/mqpw"
+WAIT_SECS=30 wait_for grep -q 'MQTT: broker.*not authori' "$TMP/bridge4.err" \
+	|| fail "a refused login is not logged: $(grep MQTT "$TMP/bridge4.err")"
+f0=$(frames); sleep 4; f1=$(frames)
+[ $((f1 - f0)) -ge 20 ] || fail "only $((f1 - f0)) frames in 4 s with the login refused"
+[ "$(grep -c 'MQTT: broker' "$TMP/bridge4.err")" -eq 1 ] || fail "refused login logged more than once"
+grep -qE "$MPW|wrong" "$TMP"/bridge3.err "$TMP"/bridge4.err && fail "an MQTT password appears in the log"
+ok "login: credential accepted, wrong password refused and logged once, video unaffected"
