@@ -182,7 +182,7 @@ static int reap(struct hook *h, pid_t pid, int *killed)
 {
 	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	uint64_t now = clock_mono_ms(), deadline = now + (uint64_t)h->timeout_s * 1000;
-	uint64_t term_at = 0;
+	uint64_t term_at = 0, grace = HOOK_KILL_GRACE_MS;
 	int status = 0, sent_kill = 0;
 
 	*killed = 0;
@@ -196,14 +196,16 @@ static int reap(struct hook *h, pid_t pid, int *killed)
 		now = clock_mono_ms();
 		if (!term_at && (now >= deadline || stopping(h))) {
 			*killed = now >= deadline;
+			if (!*killed)   /* the bridge is stopping: it has a second in all */
+				grace = HOOK_STOP_GRACE_MS;
 			kill(-pid, SIGTERM);
 			term_at = now;
 		}
-		if (term_at && !sent_kill && now >= term_at + HOOK_KILL_GRACE_MS) {
+		if (term_at && !sent_kill && now >= term_at + grace) {
 			kill(-pid, SIGKILL);
 			sent_kill = 1;
 		}
-		ms = term_at ? 100 : (int)(deadline - now < 100 ? deadline - now : 100);
+		ms = term_at ? 50 : (int)(deadline - now < 100 ? deadline - now : 100);
 		/* without pidfds (old kernels) the same loop polls every 10 ms */
 		poll(pfd >= 0 ? &p : NULL, pfd >= 0, pfd >= 0 ? ms : (ms < 10 ? ms : 10));
 	}

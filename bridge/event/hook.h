@@ -14,6 +14,7 @@
 #define HOOK_QUEUE_MAX         1024
 /* After SIGTERM at the timeout, the hook's process group gets this long before SIGKILL. */
 #define HOOK_KILL_GRACE_MS     1000
+#define HOOK_STOP_GRACE_MS     300     /* the same when the bridge stops */
 
 struct hook_opts {
 	const char *path;       /* absolute path of the program (argv[0] too); copied */

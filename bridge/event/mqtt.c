@@ -373,6 +373,11 @@ int mqtt_start(const struct mqtt_opts *o, struct ev_bus *bus, struct mqtt **out)
 		return -ENOMEM;
 	pthread_mutex_init(&m->lock, NULL);
 	m->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (m->efd < 0) {
+		r = -errno;
+		free_mqtt(m);
+		return r;
+	}
 	snprintf(m->host, sizeof(m->host), "%s", o->host);
 	snprintf(m->user, sizeof(m->user), "%s", o->user ? o->user : "");
 	snprintf(m->password, sizeof(m->password), "%s", o->password ? o->password : "");
@@ -394,8 +399,7 @@ int mqtt_start(const struct mqtt_opts *o, struct ev_bus *bus, struct mqtt **out)
 		m->alarm[i] = -1;
 	m->backoff_ms = MQTT_BACKOFF_MIN_MS;
 	m->bus = bus;
-	if (m->efd < 0 || (r = setup_client(m)) < 0) {
-		r = m->efd < 0 ? -errno : r;
+	if ((r = setup_client(m)) < 0) {
 		free_mqtt(m);
 		return r;
 	}
