@@ -21,7 +21,10 @@
 #define N_ALARMS (EV_FACE - EV_MOTION + 1)
 enum {
 	D_LINK = 1u << 0, D_BATTERY = 1u << 1, D_CHARGING = 1u << 2, D_DISC_BATTERY = 1u << 3,
-	D_ALARM0 = 1u << 4,   /* + alarm type */
+	D_DISC_CHARGING = 1u << 4,
+	D_ALARM0 = 1u << 5,       /* + alarm type: its state topic */
+	D_DISC_ALARM0 = 1u << 10, /* + alarm type: its discovery message */
+	D_LINK_DISC = 1u << 16,   /* the state sensor and the snapshot image (at connect) */
 };
 enum { C_IDLE, C_CONNECTING, C_UP };
 enum { L_NONE, L_UP, L_DOWN };
@@ -58,6 +61,9 @@ struct mqtt {
 static const char *const alarm_topic[N_ALARMS] = {
 	"motion", "people", "vehicle", "dog_cat", "face",
 };
+static const char *const alarm_name[N_ALARMS] = {
+	"Motion", "Person", "Vehicle", "Animal", "Face",
+};
 
 static void on_event(void *opaque, const struct ev *e)
 {
@@ -68,8 +74,13 @@ static void on_event(void *opaque, const struct ev *e)
 	/* State is recorded here in publishing order: a full queue costs event messages, never
 	 * a retained state. */
 	if (e->type >= EV_MOTION && e->type <= EV_FACE && e->state != EV_STATE_NONE) {
-		m->alarm[e->type - EV_MOTION] = e->state == EV_STATE_START;
-		m->dirty |= D_ALARM0 << (e->type - EV_MOTION);
+		int i = e->type - EV_MOTION;
+
+		/* an AI type gets its entity when the camera first reports it */
+		if (m->alarm[i] < 0)
+			m->dirty |= D_DISC_ALARM0 << i;
+		m->alarm[i] = e->state == EV_STATE_START;
+		m->dirty |= D_ALARM0 << i;
 	} else if (e->type == EV_ONLINE || e->type == EV_OFFLINE || e->type == EV_SLEEPING) {
 		snprintf(m->link, sizeof(m->link), "%s", ev_type_name(e->type));
 		m->dirty |= D_LINK;
@@ -79,6 +90,8 @@ static void on_event(void *opaque, const struct ev *e)
 		m->battery = e->value;
 		m->dirty |= D_BATTERY;
 	} else if (e->type == EV_CHARGING) {
+		if (m->charging < 0)
+			m->dirty |= D_DISC_CHARGING;
 		m->charging = e->value != 0;
 		m->dirty |= D_CHARGING;
 	}
@@ -129,29 +142,44 @@ static void disc(struct mqtt *m, const char *component, const char *obj, const c
 	send_msg(m, topic, payload, 1);
 }
 
-static void disc_battery(struct mqtt *m)
+/* A state topic as a sensor or binary sensor; extra: more JSON members or "". */
+static void disc_topic(struct mqtt *m, const char *component, const char *leaf,
+		       const char *name, const char *extra)
 {
 	char f[512];
 
-	snprintf(f, sizeof(f), "\"state_topic\":\"%s/battery\",\"device_class\":\"battery\","
-		 "\"unit_of_measurement\":\"%%\",\"state_class\":\"measurement\"", m->base);
-	disc(m, "sensor", "battery", "Battery", f);
+	snprintf(f, sizeof(f), "\"state_topic\":\"%s/%s\"%s%s", m->base, leaf,
+		 !strcmp(component, "binary_sensor") ?
+		 ",\"payload_on\":\"ON\",\"payload_off\":\"OFF\"" : "", extra);
+	disc(m, component, leaf, name, f);
 }
 
-static void disc_all(struct mqtt *m)
+/* Announced once each value is known (after a connect: again, all the known ones), so a
+ * camera without a battery or AI detection shows no empty entities. */
+static void disc_known(struct mqtt *m, unsigned dirty, const int *alarm, int battery,
+		       int charging)
 {
 	char f[512];
 
-	snprintf(f, sizeof(f), "\"state_topic\":\"%s/motion\",\"payload_on\":\"ON\","
-		 "\"payload_off\":\"OFF\",\"device_class\":\"motion\"", m->base);
-	disc(m, "binary_sensor", "motion", "Motion", f);
-	snprintf(f, sizeof(f), "\"state_topic\":\"%s/state\",\"device_class\":\"enum\","
-		 "\"options\":[\"online\",\"offline\",\"sleeping\"],\"icon\":\"mdi:cctv\"", m->base);
-	disc(m, "sensor", "state", "State", f);
-	/* HA's MQTT camera wants the picture's bytes on a topic; its image entity takes a URL */
-	if (m->snapshot_url[0]) {
-		snprintf(f, sizeof(f), "\"url_topic\":\"%s/snapshot_url\"", m->base);
-		disc(m, "image", "snapshot", "Snapshot", f);
+	for (int i = 0; i < N_ALARMS; i++)
+		if ((dirty & (D_DISC_ALARM0 << i)) && (i == 0 || alarm[i] >= 0))
+			disc_topic(m, "binary_sensor", alarm_topic[i], alarm_name[i],
+				   ",\"device_class\":\"motion\"");
+	if ((dirty & D_DISC_BATTERY) && battery >= 0)
+		disc_topic(m, "sensor", "battery", "Battery", ",\"device_class\":\"battery\","
+			   "\"unit_of_measurement\":\"%\",\"state_class\":\"measurement\"");
+	if ((dirty & D_DISC_CHARGING) && charging >= 0)
+		disc_topic(m, "binary_sensor", "charging", "Charging",
+			   ",\"device_class\":\"battery_charging\"");
+	if (dirty & D_LINK_DISC) {
+		disc_topic(m, "sensor", "state", "State", ",\"device_class\":\"enum\","
+			   "\"options\":[\"online\",\"offline\",\"sleeping\"],\"icon\":\"mdi:cctv\"");
+		/* HA's MQTT camera wants the picture's bytes on a topic; its image entity takes
+		 * a URL */
+		if (m->snapshot_url[0]) {
+			snprintf(f, sizeof(f), "\"url_topic\":\"%s/snapshot_url\"", m->base);
+			disc(m, "image", "snapshot", "Snapshot", f);
+		}
 	}
 }
 
@@ -179,14 +207,12 @@ static void flush(struct mqtt *m)
 
 	if (m->full) {
 		pub(m, "availability", "online", 1);
-		if (m->disc[0])
-			disc_all(m);
 		if (m->snapshot_url[0])
 			pub(m, "snapshot_url", m->snapshot_url, 1);
-		m->full = 0;
 	}
-	if (m->disc[0] && (dirty & D_DISC_BATTERY) && battery >= 0)
-		disc_battery(m);
+	if (m->disc[0])
+		disc_known(m, dirty, alarm, battery, charging);
+	m->full = 0;
 	if ((dirty & D_LINK) && link[0])
 		pub(m, "state", link, 1);
 	for (int i = 0; i < N_ALARMS; i++)
