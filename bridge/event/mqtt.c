@@ -76,8 +76,9 @@ static void on_event(void *opaque, const struct ev *e)
 	if (e->type >= EV_MOTION && e->type <= EV_FACE && e->state != EV_STATE_NONE) {
 		int i = e->type - EV_MOTION;
 
-		/* an AI type gets its entity when the camera first reports it */
-		if (m->alarm[i] < 0)
+		/* an AI type gets its entity when the camera first reports it (motion has one
+		 * from the start) */
+		if (m->alarm[i] < 0 && i > 0)
 			m->dirty |= D_DISC_ALARM0 << i;
 		m->alarm[i] = e->state == EV_STATE_START;
 		m->dirty |= D_ALARM0 << i;
