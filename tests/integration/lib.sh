@@ -136,14 +136,17 @@ PY
 }
 
 # Event tests (hook.sh, mqtt.sh): EV_UID / EV_PW are cam-sim's login.
-# ev_sim_start SECONDS: cam-sim on loopback raising a motion alarm every SECONDS; sets EV_SPORT.
+# ev_sim_start SECONDS [OPTIONS…]: cam-sim on loopback raising a motion alarm every SECONDS;
+# sets EV_SPORT.
 EV_UID=95270000SIMCAM01
 EV_PW=s3cret-Pa55
 ev_sim_start() {
+	local every=$1
+	shift
 	EV_SPORT=$(free_port)
 	"$SIM" --uid $EV_UID --user admin --password "$EV_PW" --listen 127.0.0.1 \
 		--disc-port "$EV_SPORT" --encryption aes --codec h264 --size 320x240 --fps 15 \
-		--motion-every "$1" >"$TMP/sim.err" 2>&1 &
+		--motion-every "$every" "$@" >"$TMP/sim.err" 2>&1 &
 	PIDS+=($!)
 	sleep 0.3
 }
