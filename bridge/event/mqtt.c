@@ -316,8 +316,9 @@ static void *run(void *arg)
 			down(m, "no answer");
 		sock = m->conn != C_IDLE ? mosquitto_socket(m->mosq) : -1;
 		if (sock >= 0) {
+			/* a connect in progress has its CONNECT queued: want_write covers it */
 			p[np++] = (struct pollfd){ .fd = sock, .events = POLLIN |
-				(mosquitto_want_write(m->mosq) || m->conn == C_CONNECTING ? POLLOUT : 0) };
+				(mosquitto_want_write(m->mosq) ? POLLOUT : 0) };
 		}
 		poll(p, (nfds_t)np, 1000);
 		if (p[0].revents & POLLIN && read(m->efd, &v, sizeof(v)) < 0) {
