@@ -74,7 +74,7 @@ run_integration() {
 # then integration scripts against the programs of that build (tests/integration/lib.sh fails a
 # script on any sanitizer report).  SAN_SCRIPTS: the scripts to run, or "all"; the default is
 # the ones that run the most of cam-bridge and cam-sim, to keep `make check` within its budget.
-SAN_SCRIPTS=${SAN_SCRIPTS:-bridge_sim reload bridge_life http_bridge url_sources restart}
+SAN_SCRIPTS=${SAN_SCRIPTS:-bridge_sim reload bridge_life http_bridge url_sources restart events}
 run_san() {
 	if ! make --no-print-directory BUILD=build/san SAN=1 CC=clang all >"$LOGDIR/san-build.log" 2>&1; then
 		fail=$((fail + 1)); failed_names+=("san-build"); tail -n 60 "$LOGDIR/san-build.log"; return

@@ -51,7 +51,7 @@ enum cfg_stream { CFG_STREAM_MAIN, CFG_STREAM_SUB };
 /* LISTEN: cam-bridge is the RTSP server and the camera (or ffmpeg -f rtsp) pushes to it. */
 enum cfg_rtsp { CFG_RTSP_TCP, CFG_RTSP_UDP, CFG_RTSP_LISTEN };
 /* AUTO resolves in cfg_finish: ON_DEMAND for bc-udp/bc-p2p (battery cameras), else ALWAYS. */
-enum cfg_wake { CFG_WAKE_AUTO, CFG_WAKE_ALWAYS, CFG_WAKE_ON_DEMAND };
+enum cfg_wake { CFG_WAKE_AUTO, CFG_WAKE_ALWAYS, CFG_WAKE_ON_DEMAND, CFG_WAKE_EVENTS };
 enum cfg_pw_source {
 	CFG_PW_NONE, CFG_PW_URL, CFG_PW_INLINE, CFG_PW_FILE, CFG_PW_CREDENTIAL,
 };

@@ -158,6 +158,11 @@ int cfg_finish_diag(struct cfg *c, struct diag *d)
 		c->wake.mode = c->camera.source[0] && (c->camera.url.kind == URL_BC_UDP ||
 						       c->camera.url.kind == URL_BC_P2P) ?
 			CFG_WAKE_ON_DEMAND : CFG_WAKE_ALWAYS;
+	if (c->wake.mode == CFG_WAKE_EVENTS && c->camera.source[0] &&
+	    c->camera.url.kind != URL_BC_UDP && c->camera.url.kind != URL_BC_TCP &&
+	    c->camera.url.kind != URL_BC_P2P)
+		cfg_warn(c, d, "wake.mode = \"events\" needs a Baichuan camera (bc-udp, bc-tcp, "
+			 "bc-p2p) for alarm reports: this source is woken on demand instead");
 
 	if (c->reconnect.backoff_min_ms > c->reconnect.backoff_max_ms)
 		cfg_key_error(d, c, cfg_key_index("reconnect.backoff_min_ms"),

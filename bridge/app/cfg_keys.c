@@ -25,6 +25,7 @@ static const struct enum_val ev_format[] = {
 	{ "i420", CFG_FMT_I420 }, { "yuyv", CFG_FMT_YUYV }, { "nv12", CFG_FMT_NV12 }, { 0, 0 } };
 static const struct enum_val ev_wake[] = {
 	{ "auto", CFG_WAKE_AUTO }, { "always", CFG_WAKE_ALWAYS }, { "on-demand", CFG_WAKE_ON_DEMAND },
+	{ "events", CFG_WAKE_EVENTS },
 	{ 0, 0 } };
 static const struct enum_val ev_level[] = {
 	{ "err", LOG_ERR }, { "warning", LOG_WARNING }, { "notice", LOG_NOTICE },
@@ -96,7 +97,9 @@ const struct key cfg_keys[] = {
 	  .def = "0", .arg = "MB", .help = "remove the oldest clips past this total (0: no cap)" },
 
 	{ "wake.mode", K_ENUM, FLD(wake.mode), .ev = ev_wake, .def = "auto",
-	  .arg = "auto|always|on-demand", .help = "auto: on-demand for bc-udp/bc-p2p, else always" },
+	  .arg = "auto|always|on-demand|events",
+	  .help = "auto: on-demand for bc-udp/bc-p2p, else always; events: session open for alarms, "
+		  "video on demand" },
 	{ "wake.idle_seconds", K_INT, FLD(wake.idle_seconds), RANGE(0, 86400), .def = "30",
 	  .arg = "S", .help = "on-demand: keep streaming this long after the last viewer" },
 

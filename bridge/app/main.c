@@ -177,7 +177,8 @@ static int run(struct app *a)
 		.width = c->output.width, .height = c->output.height, .fps = c->output.fps,
 		.placeholder_image = c->output.placeholder_image, .hwaccel = c->decode.hwaccel,
 		.hwdevice = c->decode.device, .frames_limit = c->frames, .frame_log = c->frame_log,
-		.on_demand = c->wake.mode == CFG_WAKE_ON_DEMAND, .idle_seconds = c->wake.idle_seconds,
+		.on_demand = c->wake.mode == CFG_WAKE_ON_DEMAND || c->wake.mode == CFG_WAKE_EVENTS,
+		.idle_seconds = c->wake.idle_seconds,
 	};
 	uint64_t wd_usec = 0, next_tick = 0, beats_seen = 0, next_retain = 0;
 	int ready_sent = 0, rc = 0, sfd, r;

@@ -46,5 +46,8 @@ void app_src_opts(const struct cfg *c, struct src_opts *o)
 	o->connect_timeout_ms = (unsigned)c->camera.connect_timeout_ms;
 	o->max_message_bytes = (size_t)c->limits.max_message_bytes;
 	o->max_frame_bytes = (size_t)c->limits.max_frame_bytes;
-	o->wake_on_demand = c->wake.mode == CFG_WAKE_ON_DEMAND;
+	/* events mode needs alarm reports, which only Baichuan cameras send: on-demand for the rest */
+	o->wake_events = c->wake.mode == CFG_WAKE_EVENTS && o->kind != SRC_URL;
+	o->wake_on_demand = c->wake.mode == CFG_WAKE_ON_DEMAND ||
+			    (c->wake.mode == CFG_WAKE_EVENTS && o->kind == SRC_URL);
 }

@@ -30,6 +30,9 @@
 
 struct mjpeg_viewer;
 struct http_conn;
+struct sse_client;
+struct ev;
+struct ev_bus;
 
 struct http_server {
 	struct MHD_Daemon *d;
@@ -67,6 +70,14 @@ struct http_server {
 	struct http_conn *conns;
 	uint64_t snap_hold_until;
 	int snap_hold_active;            /* notifier's hub_viewer_add is in force */
+
+	struct ev_bus *events;           /* NULL: /api/v1/events is off */
+	pthread_t sse_thread;
+	int sse_started;
+	uint64_t sse_keepalive_us;
+	struct sse_client *sse;          /* under lock, as the two below */
+	int n_sse;
+	struct MHD_Connection **sse_wake; /* scratch of the SSE thread, max_conn entries */
 };
 
 /* mjpeg.c */
@@ -74,6 +85,23 @@ int mjpeg_open(struct http_server *s, struct MHD_Connection *conn, struct MHD_Re
 /* Resumes suspended viewers: all of them (new frame) or only those due a re-send (tick).
  * Must be called without s->lock held. */
 void mjpeg_wake(struct http_server *s, int only_idle);
+
+/* http_server.c: a counter read under s->lock. */
+int http_locked_int(struct http_server *s, const int *v);
+/* 1 when the peer of a (suspended) connection has closed or reset it. */
+int http_peer_gone(int fd);
+
+/* http_events.c: GET /api/v1/events (SSE).  start: the waker thread (bus NULL = off);
+ * stop: after s->stopping is set, before MHD_stop_daemon. */
+enum MHD_Result http_events(struct http_server *s, struct MHD_Connection *conn);
+int http_events_start(struct http_server *s, struct ev_bus *bus);
+void http_events_stop(struct http_server *s);
+int http_event_clients(struct http_server *s);
+/* One event as SSE lines ("id:", "event:", "data: <ev_json>", blank line).  Length or
+ * -ENOSPC. */
+int http_sse_format(const struct ev *e, const char *camera, char *buf, size_t n);
+/* The comment line saying `dropped` events fell out of the ring before next_id. */
+int http_sse_dropped(uint64_t dropped, uint64_t next_id, char *buf, size_t n);
 
 /* http_snapshot.c.  *job is NULL on a new request; a queued request gets its job there, is
  * suspended, and is called again with it once the picture is ready. */

@@ -4,6 +4,7 @@
 #include "http/http_auth.h"
 #include "http/http_resp.h"
 #include "http/http_text.h"
+#include "event/event.h"
 #include "hub/hub.h"
 #include "hub/status.h"
 #include "util/clock.h"
@@ -111,7 +112,11 @@ static void fill_ctx(struct http_server *s, struct http_text_ctx *c, struct cam_
 	pthread_mutex_lock(&s->lock);
 	c->http_viewers = s->n_viewers;
 	c->viewers_stalled = s->stalled_viewers;
+	c->event_clients = s->n_sse;
 	pthread_mutex_unlock(&s->lock);
+	c->have_events = s->events != NULL;
+	for (int t = 0; c->have_events && t < EV_NTYPES; t++)
+		c->events[t] = ev_bus_count(s->events, (enum ev_type)t);
 	c->hub_viewers = hub_viewers(s->hub);
 	c->stream_encodes = jpeg_cache_encodes(s->stream_cache);
 	http_snapshots_counts(s, &c->snapshot_encodes, &c->snapshots_busy);
@@ -306,6 +311,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return serve_text(s, conn, 1);
 	if (!strcmp(url, "/healthz"))
 		return serve_healthz(s, conn);
+	if (!strcmp(url, "/api/v1/events"))
+		return http_events(s, conn);
 	if (recordings)
 		return http_recordings(s, conn, url, method);
 	if (camera_route(s, url, &stream))
@@ -481,6 +488,7 @@ static void server_free(struct http_server *s)
 		free(t);
 	}
 	free(s->wake);
+	free(s->sse_wake);
 	free(s->record_dir);
 	explicit_bzero(&s->auth_key, sizeof(s->auth_key));
 	pthread_mutex_destroy(&s->lock);
@@ -579,6 +587,10 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 		goto fail;
 	}
 	s->notifier_started = 1;
+	if ((r = http_events_start(s, o->events)) < 0) {
+		http_server_stop(s);
+		return r;
+	}
 	*out = s;
 	return 0;
 fail:
@@ -598,6 +610,7 @@ void http_server_stop(struct http_server *s)
 	/* MHD must not be stopped with suspended connections; resumed viewers see
 	 * `stopping` and end their stream. */
 	mjpeg_wake(s, 0);
+	http_events_stop(s);
 	http_snapshots_stop(s);
 	MHD_stop_daemon(s->d);
 	if (s->snap_hold_active)
@@ -623,12 +636,17 @@ uint64_t http_server_snapshot_encodes(struct http_server *s)
 	return enc;
 }
 
-int http_server_stream_viewers(struct http_server *s)
+int http_locked_int(struct http_server *s, const int *v)
 {
 	int n;
 
 	pthread_mutex_lock(&s->lock);
-	n = s->n_viewers;
+	n = *v;
 	pthread_mutex_unlock(&s->lock);
 	return n;
+}
+
+int http_server_stream_viewers(struct http_server *s)
+{
+	return http_locked_int(s, &s->n_viewers);
 }

@@ -206,6 +206,16 @@ void http_metrics_text(struct sbuf *b, const struct http_text_ctx *c)
 			"Events not published to MQTT: the queue was full while the broker was away.",
 			c->mqtt.dropped);
 	}
+	if (c->have_events) {
+		head(b, "events_total", "counter", "Events published, per type (start and end each count).");
+		for (int t = 0; t < EV_NTYPES; t++) {
+			sbuf_add(b, "cam_bridge_events_total", 23);
+			labels(b, c);
+			sbuf_printf(b, ",type=\"%s\"} %llu\n", ev_type_name((enum ev_type)t),
+				    (unsigned long long)c->events[t]);
+		}
+		gauge(b, c, "http_event_clients", "Open /api/v1/events streams.", c->event_clients);
+	}
 
 	head(b, "decode_seconds", "histogram", "Time to decode one picture.");
 	for (int i = 0; i < STATUS_DECODE_BUCKETS; i++) {

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "event/event.h"
 #include "event/hook.h"
 #include "event/mqtt.h"
 
@@ -36,6 +37,9 @@ struct http_text_ctx {
 	struct hook_stats hook;
 	int has_mqtt;               /* mqtt.host configured */
 	struct mqtt_stats mqtt;
+	int have_events;            /* the event bus is on: */
+	uint64_t events[EV_NTYPES]; /* events published per type */
+	int event_clients;          /* open /api/v1/events streams */
 };
 
 void http_status_json(struct sbuf *b, const struct http_text_ctx *c);

@@ -197,7 +197,7 @@ int mjpeg_open(struct http_server *s, struct MHD_Connection *conn, struct MHD_Re
 
 /* MHD does not watch a suspended socket: peek at it so a viewer that left is let go at once
  * (and stops counting as watching).  The fd stays open while the connection is suspended. */
-static int peer_gone(int fd)
+int http_peer_gone(int fd)
 {
 	char c;
 
@@ -248,7 +248,7 @@ void mjpeg_wake(struct http_server *s, int only_idle)
 		if (!v->suspended)
 			continue;
 		if (only_idle && !v->gone && now - v->last_send_us < MJPEG_RESEND_US &&
-		    !(v->gone = peer_gone(v->fd)))
+		    !(v->gone = http_peer_gone(v->fd)))
 			continue;
 		v->suspended = 0;
 		s->wake[n++] = v->conn;

@@ -26,6 +26,7 @@ void sim_cfg_defaults(struct sim_cfg *c)
 	c->battery = 85;
 	c->wake_delay_ms = 1500;
 	c->dropoff_seconds = 5;
+	strcpy(c->alarm_type, "motion");
 	c->seed = 1;
 }
 
@@ -69,11 +70,17 @@ void sim_cfg_usage(FILE *f)
 "  --sleep-after S        fall asleep after S seconds without a session (default 0 = never);\n"
 "                         asleep it answers nothing; a C2D_C for its UID wakes it\n"
 "  --wake-delay MS        time from the waking C2D_C to answering again (default 1500)\n"
-"  --motion-every S       motion alarm (msg 33) every S seconds (default 0 = off)\n"
+"  --motion-every S       motion alarm (msg 33) every S seconds (default 0 = off), ending\n"
+"                         (status none) 3 s later\n"
+"  --alarm-type TYPE      what those alarms, SIGUSR1 and 'motion' report: motion (AItype\n"
+"                         none), people, vehicle, dog_cat or face (default motion)\n"
 "  --dropoff-seconds N    length of a SIGUSR2 drop-off (default 5)\n"
 "  --control-fifo PATH    create a FIFO accepting lines: 'dropoff [N]', 'motion',\n"
-"                         'battery PCT', 'charging on|off', 'sleep', 'wake', 'keyframe',\n"
+"                         'alarm TYPE [S]' (held until 'alarm end', or S seconds),\n"
+"                         'alarm end', 'battery PCT', 'charging on|off', 'sleep', 'wake',\n"
+"                         'keyframe', 'stats' (log the datagram counters),\n"
 "                         'loss PCT' (with an impairment option given at start)\n"
+"  Alarms (msg 33) go only to a client that asked for them with msg 31.\n"
 "  Signals: SIGUSR1 = motion alarm now, SIGUSR2 = drop off for --dropoff-seconds,\n"
 "           SIGINT/SIGTERM = clean exit.\n"
 "\n"
@@ -93,7 +100,7 @@ enum {
 	O_LISTEN = 256, O_DISC_PORT, O_TCP_PORT, O_UID, O_USER, O_PASSWORD, O_ENC, O_SOURCE,
 	O_CODEC, O_SIZE, O_FPS, O_SUB_SIZE, O_SUB_FPS, O_GOP, O_AUDIO, O_FRAME_LOG, O_BATTERY,
 	O_CHARGING, O_DRAIN, O_SLEEP_AFTER, O_WAKE_DELAY, O_MOTION_EVERY, O_DROPOFF, O_FIFO,
-	O_LOSS, O_DUP, O_REORDER, O_DELAY, O_JITTER, O_SEED, O_FIRST_MARKER,
+	O_LOSS, O_DUP, O_REORDER, O_DELAY, O_JITTER, O_SEED, O_FIRST_MARKER, O_ALARM_TYPE,
 };
 
 static const struct option opts[] = {
@@ -119,6 +126,7 @@ static const struct option opts[] = {
 	{ "sleep-after", required_argument, NULL, O_SLEEP_AFTER },
 	{ "wake-delay", required_argument, NULL, O_WAKE_DELAY },
 	{ "motion-every", required_argument, NULL, O_MOTION_EVERY },
+	{ "alarm-type", required_argument, NULL, O_ALARM_TYPE },
 	{ "dropoff-seconds", required_argument, NULL, O_DROPOFF },
 	{ "control-fifo", required_argument, NULL, O_FIFO },
 	{ "loss", required_argument, NULL, O_LOSS },
@@ -193,6 +201,16 @@ int sim_parse_enc(const char *s, unsigned *enc)
 	else
 		return -EINVAL;
 	return 0;
+}
+
+int sim_check_alarm_type(const char *s)
+{
+	static const char *const types[] = { "motion", "people", "vehicle", "dog_cat", "face" };
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (!strcmp(s, types[i]))
+			return 0;
+	return -EINVAL;
 }
 
 static int copy_str(char *dst, size_t size, const char *src)
@@ -287,6 +305,11 @@ int sim_cfg_parse(struct sim_cfg *c, int argc, char **argv)
 		case O_MOTION_EVERY:
 			r = parse_long(optarg, 0, 86400, &v);
 			c->motion_every = (int)v;
+			break;
+		case O_ALARM_TYPE:
+			r = sim_check_alarm_type(optarg);
+			if (r == 0)
+				r = copy_str(c->alarm_type, sizeof(c->alarm_type), optarg);
 			break;
 		case O_DROPOFF:
 			r = parse_long(optarg, 1, 86400, &v);

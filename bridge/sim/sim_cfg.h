@@ -40,6 +40,8 @@ struct sim_cfg {
 	int sleep_after;             /* seconds without a session, 0 = never sleeps */
 	int wake_delay_ms;
 	int motion_every;            /* seconds between scheduled motion alarms, 0 = off */
+	char alarm_type[16];         /* what they (and SIGUSR1, 'motion') report: "motion",
+	                                "people", "vehicle", "dog_cat" or "face" */
 	int dropoff_seconds;         /* SIGUSR2 / "dropoff" without an argument */
 	char control_fifo[SIM_PATH];
 
@@ -60,6 +62,8 @@ void sim_cfg_usage(FILE *f);
 
 /* "1280x720" → w, h (even, within the encoder's limits): 0 or -EINVAL. */
 int sim_parse_size(const char *s, int *w, int *h);
+/* "motion|people|vehicle|dog_cat|face": 0 or -EINVAL. */
+int sim_check_alarm_type(const char *s);
 /* "none|xor|aes|full-aes" → BC_ENC_*: 0 or -EINVAL. */
 int sim_parse_enc(const char *s, unsigned *enc);
 

@@ -29,18 +29,34 @@ static void do_battery(struct sim_proto *p, void *arg)
 	sim_proto_push_battery(p);
 }
 
-static void do_motion(struct sim_proto *p, void *arg)
+static void do_alarm(struct sim_proto *p, void *arg)
 {
-	sim_proto_push_motion(p, *(int *)arg, time(NULL));
+	sim_proto_push_alarm(p, arg);
+}
+
+void sim_alarm(struct sim *s, const char *type, uint64_t len_us, uint64_t now)
+{
+	/* plain motion is MD with AItype none; an AI alarm names its type */
+	snprintf(s->alarm_ai, sizeof(s->alarm_ai), "%s", strcmp(type, "motion") ? type : "none");
+	log_info("%s alarm%s", type, len_us ? "" : " (held)");
+	each_proto(s, do_alarm, s->alarm_ai);
+	s->alarm_on = 1;
+	s->motion_end = len_us ? now + len_us : 0;
+}
+
+void sim_alarm_end(struct sim *s)
+{
+	s->motion_end = 0;
+	if (!s->alarm_on)
+		return;
+	s->alarm_on = 0;
+	log_info("alarm end");
+	each_proto(s, do_alarm, NULL);
 }
 
 void sim_motion(struct sim *s, uint64_t now)
 {
-	int on = 1;
-
-	log_info("motion alarm");
-	each_proto(s, do_motion, &on);
-	s->motion_end = now + SIM_MOTION_LEN_US;
+	sim_alarm(s, s->cfg->alarm_type, SIM_MOTION_LEN_US, now);
 }
 
 void sim_dropoff(struct sim *s, int seconds, uint64_t now)
@@ -124,11 +140,9 @@ uint64_t sim_life_service(struct sim *s, uint64_t now)
 			t = s->next_motion;
 	}
 	if (s->motion_end) {
-		if (now >= s->motion_end) {
-			int off = 0;
-			s->motion_end = 0;
-			each_proto(s, do_motion, &off);
-		} else if (s->motion_end < t) {
+		if (now >= s->motion_end)
+			sim_alarm_end(s);
+		else if (s->motion_end < t) {
 			t = s->motion_end;
 		}
 	}
@@ -148,10 +162,10 @@ uint64_t sim_life_service(struct sim *s, uint64_t now)
 
 static void control_line(struct sim *s, char *line, uint64_t now)
 {
-	char cmd[32] = "", arg[32] = "";
+	char cmd[32] = "", arg[32] = "", arg2[32] = "";
 	long v;
 
-	if (sscanf(line, "%31s %31s", cmd, arg) < 1)
+	if (sscanf(line, "%31s %31s %31s", cmd, arg, arg2) < 1)
 		return;
 	if (!strcmp(cmd, "dropoff")) {
 		v = arg[0] ? strtol(arg, NULL, 10) : s->cfg->dropoff_seconds;
@@ -159,6 +173,24 @@ static void control_line(struct sim *s, char *line, uint64_t now)
 	} else if (!strcmp(cmd, "motion")) {
 		if (s->power == P_AWAKE)
 			sim_motion(s, now);
+	} else if (!strcmp(cmd, "alarm")) {
+		if (!strcmp(arg, "end")) {
+			sim_alarm_end(s);
+		} else if (sim_check_alarm_type(arg) == 0) {
+			v = arg2[0] ? strtol(arg2, NULL, 10) : 0;
+			if (s->power == P_AWAKE)
+				sim_alarm(s, arg, v > 0 && v < 86400 ? (uint64_t)v * 1000000u : 0, now);
+		} else {
+			log_warn("control: alarm: unknown type '%s' (motion, people, vehicle, dog_cat, "
+				 "face or end)", arg);
+			return;
+		}
+	} else if (!strcmp(cmd, "stats")) {
+		sim_udp_log_counts(s, now);
+		if (!strcmp(arg, "reset")) {
+			s->dg_tx = s->dg_rx = 0;
+			s->dg_since = now;
+		}
 	} else if (!strcmp(cmd, "battery")) {
 		v = strtol(arg, NULL, 10);
 		s->battery_f = (double)(v < 0 ? 0 : v > 100 ? 100 : v);

@@ -61,7 +61,10 @@ struct sim {
 	int imp_on;
 	enum power power;
 	uint64_t idle_since, wake_at, dropoff_until;
-	uint64_t next_motion, motion_end;
+	uint64_t next_motion, motion_end;   /* motion_end 0: no alarm, or held until 'alarm end' */
+	int alarm_on;
+	char alarm_ai[16];                  /* the AItype of the alarm going on */
+	uint64_t dg_tx, dg_rx, dg_since;    /* UDP datagrams (discovery + session) since dg_since */
 	double battery_f;
 	uint64_t last_drain;
 	FILE *frame_log;
@@ -85,6 +88,8 @@ void sim_udp_end(struct sim *s, int flush, const char *why);
 uint64_t sim_udp_service(struct sim *s, uint64_t now);
 void sim_on_disc(struct sim *s, int i, uint64_t now);
 void sim_on_sess(struct sim *s, uint64_t now);
+/* Logs the datagram counters and their rate per minute (the cost of a session to a camera). */
+void sim_udp_log_counts(struct sim *s, uint64_t now);
 
 /* sim_tcp.c */
 void sim_tcp_end(struct sim *s, int silent, const char *why);
@@ -95,6 +100,9 @@ void sim_on_tcp(struct sim *s, uint32_t events, uint64_t now);
 /* sim_life.c */
 uint64_t sim_life_service(struct sim *s, uint64_t now);
 void sim_motion(struct sim *s, uint64_t now);
+/* type as --alarm-type; len_us 0 = held until sim_alarm_end. */
+void sim_alarm(struct sim *s, const char *type, uint64_t len_us, uint64_t now);
+void sim_alarm_end(struct sim *s);
 void sim_dropoff(struct sim *s, int seconds, uint64_t now);
 void sim_on_fifo(struct sim *s, uint64_t now);
 void sim_on_signal(struct sim *s, uint64_t now);

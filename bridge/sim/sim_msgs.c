@@ -275,16 +275,15 @@ int sim_xml_battery(struct sbuf *b, int percent, int charging, int list)
 	return bc_battery_build(b, &bat, list);
 }
 
-int sim_xml_alarm(struct sbuf *b, int motion, time_t now)
+int sim_xml_alarm(struct sbuf *b, const char *ai)
 {
 	struct bc_alarm_list l;
 
+	/* BAICHUAN.md's layout: channelId, status, AItype, recording 0, timeStamp 0 */
 	memset(&l, 0, sizeof(l));
 	l.n = 1;
-	snprintf(l.ev[0].status, sizeof(l.ev[0].status), "%s", motion ? "MD" : "none");
-	snprintf(l.ev[0].ai_type, sizeof(l.ev[0].ai_type), "%s", motion ? "people" : "none");
-	l.ev[0].time_stamp = 0;
-	(void)now;
+	snprintf(l.ev[0].status, sizeof(l.ev[0].status), "%s", ai ? "MD" : "none");
+	snprintf(l.ev[0].ai_type, sizeof(l.ev[0].ai_type), "%s", ai ? ai : "none");
 	return bc_alarm_build(b, &l);
 }
 

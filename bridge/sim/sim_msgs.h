@@ -61,8 +61,9 @@ int sim_xml_video_input(struct sbuf *b);                              /* msg 78 
 /* msg 252 (list = 1) / 253 (list = 0). */
 void sim_battery_fill(struct bc_battery *bat, int percent, int charging);
 int sim_xml_battery(struct sbuf *b, int percent, int charging, int list);
-/* msg 33: motion (status MD, AItype people) or idle (none). */
-int sim_xml_alarm(struct sbuf *b, int motion, time_t now);
+/* msg 33: an alarm (status MD, AItype ai: "none" for plain motion, "people", …) or, with
+ * ai NULL, its end (status none, AItype none). */
+int sim_xml_alarm(struct sbuf *b, const char *ai);
 
 /* ---- media ---------------------------------------------------------------------------- */
 /* InfoV2 (32 bytes): size, fps, camera-local start/end time. */

@@ -110,12 +110,13 @@ void sim_proto_push_battery(struct sim_proto *p)
 	event_xml(p, BC_MSG_BATTERY_LIST);
 }
 
-void sim_proto_push_motion(struct sim_proto *p, int motion, time_t now)
+void sim_proto_push_alarm(struct sim_proto *p, const char *ai)
 {
-	if (p->login != SIM_LOGIN_OK)
+	if (p->login != SIM_LOGIN_OK || !p->alarms_on)
 		return;
-	sim_xml_alarm(&p->xml, motion, now);
+	sim_xml_alarm(&p->xml, ai);
 	event_xml(p, BC_MSG_MOTION);
+	p->stats.alarms_sent++;
 }
 
 /* ---- login ---------------------------------------------------------------------------- */
@@ -382,6 +383,9 @@ static void on_msg(struct sim_proto *p, const struct bc_msg *m, time_t now)
 		reply_xml(p, h);
 		break;
 	case BC_MSG_MOTION_REQUEST:
+		p->alarms_on = 1;
+		reply_status(p, h, BC_RC_OK);
+		break;
 	case BC_MSG_SET_GENERAL:
 	case BC_MSG_REBOOT:
 		reply_status(p, h, BC_RC_OK);

@@ -51,6 +51,7 @@ struct sim_pstream {
 struct sim_proto_stats {
 	uint64_t rx_msgs, rx_bad, tx_msgs, logins_ok, logins_failed, unknown;
 	uint64_t ka_sent, ka_answered, ka_missed;
+	uint64_t alarms_sent;
 };
 
 struct sim_proto {
@@ -67,6 +68,7 @@ struct sim_proto {
 	unsigned enc;
 	char nonce[SIM_NONCE_LEN + 1];
 	uint8_t channel;             /* byte 12 of the client's login: our events echo it */
+	int alarms_on;               /* the client asked for alarm reports (msg 31) */
 	struct sim_pstream st[SIM_NSTREAMS];
 	int h265[SIM_NSTREAMS];
 
@@ -94,7 +96,8 @@ uint64_t sim_proto_tick(struct sim_proto *p, uint64_t now_us);
 int sim_proto_logged_in(const struct sim_proto *p);
 /* Camera-initiated messages (no-ops before login). */
 void sim_proto_push_battery(struct sim_proto *p);
-void sim_proto_push_motion(struct sim_proto *p, int motion, time_t now);
+/* msg 33 (only after the client's msg 31): ai as sim_xml_alarm. */
+void sim_proto_push_alarm(struct sim_proto *p, const char *ai);
 /* One AU from stream idx's source.  Packages and sends it if the stream is active. */
 void sim_proto_media(struct sim_proto *p, int idx, const struct sim_au *au, time_t now);
 /* Stop every stream (connection ending): reports them stopped through ops. */

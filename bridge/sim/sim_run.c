@@ -288,7 +288,7 @@ int sim_run(const struct sim_cfg *cfg)
 		return r;
 	}
 	now = clock_mono_us();
-	s->idle_since = s->last_drain = now;
+	s->idle_since = s->last_drain = s->dg_since = now;
 	s->power = P_AWAKE;
 	{
 		char ports[96] = "";
@@ -349,6 +349,7 @@ int sim_run(const struct sim_cfg *cfg)
 	}
 	log_notice("exiting");
 	teardown(s);
+	sim_udp_log_counts(s, clock_mono_us());
 	free(s);
 	return r < 0 ? r : 0;
 }

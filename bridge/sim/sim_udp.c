@@ -27,6 +27,7 @@ static void udp_xmit(struct udp_sess *u, const uint8_t *d, size_t len, uint64_t 
 	}
 	/* EAGAIN = lost, like a full Wi-Fi queue; the transport resends */
 	(void)sock_sendto(u->fd, d, len, &u->peer);
+	s->dg_tx++;
 }
 
 static void udp_flush_impair(struct udp_sess *u, uint64_t now)
@@ -36,8 +37,10 @@ static void udp_flush_impair(struct udp_sess *u, uint64_t now)
 
 	if (!s->imp_on)
 		return;
-	while ((n = sim_impair_pop(s->imp, now, s->dgram, sizeof(s->dgram))) > 0)
+	while ((n = sim_impair_pop(s->imp, now, s->dgram, sizeof(s->dgram))) > 0) {
 		(void)sock_sendto(u->fd, s->dgram, (size_t)n, &u->peer);
+		s->dg_tx++;
+	}
 }
 
 static int u_send(void *op, const uint8_t *msg, size_t len)
@@ -244,6 +247,7 @@ void sim_on_disc(struct sim *s, int i, uint64_t now)
 	ssize_t n;
 
 	while ((n = sock_recvfrom(s->disc_fd[i], s->rxbuf, sizeof(s->rxbuf), &from)) >= 0) {
+		s->dg_rx++;
 		if (s->power == P_DROPOFF)
 			continue;
 		if (bcudp_parse(s->rxbuf, (size_t)n, &p, NULL) < 0 || p.type != BCUDP_DISC ||
@@ -279,6 +283,7 @@ void sim_on_sess(struct sim *s, uint64_t now)
 	int r;
 
 	while ((u = s->udp) && (n = sock_recvfrom(u->fd, s->rxbuf, sizeof(s->rxbuf), &from)) >= 0) {
+		s->dg_rx++;
 		if (from.sin_addr.s_addr != u->peer.sin_addr.s_addr)
 			continue;
 		/* a client that re-binds keeps its ids: follow its new port (neolink does this
@@ -302,6 +307,15 @@ void sim_on_sess(struct sim *s, uint64_t now)
 			}
 		}
 	}
+}
+
+void sim_udp_log_counts(struct sim *s, uint64_t now)
+{
+	double min = (double)(now - s->dg_since) / 60e6;
+
+	log_notice("datagrams: sent %llu, received %llu in %.1f s (%.1f/min sent, %.1f/min received)",
+		   (unsigned long long)s->dg_tx, (unsigned long long)s->dg_rx, min * 60,
+		   min > 0 ? (double)s->dg_tx / min : 0, min > 0 ? (double)s->dg_rx / min : 0);
 }
 
 /* Sends what the transport has due, paced; returns the next deadline. */

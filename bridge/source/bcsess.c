@@ -347,10 +347,8 @@ static int handle_async(struct bcsess *s, const struct bc_msg *m)
 	case BC_MSG_MOTION: {
 		struct bc_alarm_list l;
 		if (!m->payload_is_binary && bc_alarm_parse(m->payload, m->payload_len, &l) == 0 &&
-		    s->cb.motion)
-			for (unsigned i = 0; i < l.n; i++)
-				if (!strcmp(l.ev[i].status, "MD"))
-					s->cb.motion(s->cb.opaque);
+		    s->cb.alarm)
+			s->cb.alarm(s->cb.opaque, &l);
 		return 0;
 	}
 	case BC_MSG_VERSION:
@@ -486,6 +484,15 @@ int bcsess_query_version(struct bcsess *s)
 	return 0;
 }
 
+int bcsess_request_alarms(struct bcsess *s)
+{
+	struct bc_msg m;
+
+	/* the answer (200, or 400 from cameras without alarms) is ignored by handle_async */
+	bc_msg_request(&m, BC_MSG_MOTION_REQUEST, s->next_num++, 0);
+	return send_msg(s, &m);
+}
+
 static int take_video(struct bcsess *s, const struct bc_msg *m, void *ctx)
 {
 	(void)ctx;
@@ -561,6 +568,30 @@ int bcsess_run(struct bcsess *s, unsigned timeout_ms)
 	return 0;
 }
 
+int bcsess_stop_video(struct bcsess *s)
+{
+	enum bc_stream st = s->substream ? BC_STREAM_SUB : BC_STREAM_MAIN;
+	struct bc_msg m;
+	struct sbuf x;
+	uint8_t stype;
+	uint32_t handle;
+	int r = -ENOMEM;
+
+	if (!s->video_on)
+		return 0;
+	/* whatever the camera still sends on the old msg_num is ignored from here on */
+	s->video_on = 0;
+	s->last_progress_us = clock_mono_us();
+	bc_stream_params(st, &stype, &handle);
+	sbuf_init(&x, 1024);
+	bc_preview_stop_xml_build(&x, 0, handle);
+	bc_msg_preview(&m, BC_MSG_VIDEO_STOP, s->video_num, 0, st, x.data, x.len);
+	if (!x.err)
+		r = send_msg(s, &m);
+	sbuf_free(&x);
+	return r;
+}
+
 void bcsess_close(struct bcsess *s, const char *user, const char *pass, unsigned max_ms)
 {
 	uint64_t until = clock_mono_us() + (uint64_t)max_ms * 1000;
@@ -570,20 +601,7 @@ void bcsess_close(struct bcsess *s, const char *user, const char *pass, unsigned
 	if (s->tcp_fd < 0 && !s->conn)
 		return;
 	s->keep_going = NULL;   /* closing is bounded by max_ms, even when stopping */
-	if (s->video_on) {
-		enum bc_stream st = s->substream ? BC_STREAM_SUB : BC_STREAM_MAIN;
-		uint8_t stype;
-		uint32_t handle;
-
-		bc_stream_params(st, &stype, &handle);
-		sbuf_init(&x, 1024);
-		bc_preview_stop_xml_build(&x, 0, handle);
-		bc_msg_preview(&m, BC_MSG_VIDEO_STOP, s->video_num, 0, st, x.data, x.len);
-		if (!x.err)
-			(void)send_msg(s, &m);
-		sbuf_free(&x);
-		s->video_on = 0;
-	}
+	(void)bcsess_stop_video(s);
 	if (s->enc || s->devinfo.type[0]) {
 		sbuf_init(&x, 4096);
 		bc_logout_xml_build(&x, user, pass);

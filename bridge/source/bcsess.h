@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "bc/bc_devinfo.h"
+#include "bc/bc_event.h"
 #include "bc/bc_info.h"
 #include "bc/bc_reader.h"
 #include "bc/bcmedia.h"
@@ -27,9 +28,9 @@
 struct bcsess_media {
 	/* Called for every complete video frame (Annex-B) and info packet. */
 	void (*frame)(void *opaque, const struct bcmedia_pkt *pkt);
-	/* Battery push (252) and motion (33). */
+	/* Battery push (252) and alarm reports (33, after bcsess_request_alarms). */
 	void (*battery)(void *opaque, int percent, const char *charge_status);
-	void (*motion)(void *opaque);
+	void (*alarm)(void *opaque, const struct bc_alarm_list *l);
 	void *opaque;
 };
 
@@ -84,8 +85,14 @@ int bcsess_login(struct bcsess *s, const char *user, const char *pass, unsigned 
 /* Asks for VersionInfo (model, firmware) without waiting: the answer, if any, sets
  * have_version while later steps run.  Failure is not fatal. */
 int bcsess_query_version(struct bcsess *s);
+/* Asks the camera to push alarm reports (msg 31) without waiting: some cameras answer 400
+ * and push nothing, which is not an error.  0 or -errno (send failed). */
+int bcsess_request_alarms(struct bcsess *s);
 /* Starts the main (0) or sub (1) stream.  0 or -errno. */
 int bcsess_start_video(struct bcsess *s, int substream);
+/* Stops the video stream (msg 4) without waiting for the answer; the session goes on (alarm
+ * reports, keep-alives, pings).  0 or -errno. */
+int bcsess_stop_video(struct bcsess *s);
 /* Handles traffic for up to timeout_ms: media, keep-alives, pings.  0 = fine, -errno = the
  * session is dead (-ETIMEDOUT silence, -ECONNRESET camera disconnected, …). */
 int bcsess_run(struct bcsess *s, unsigned timeout_ms);

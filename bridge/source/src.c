@@ -50,6 +50,7 @@ static void *session_thread(void *arg)
 	while (!atomic_load(&s->stop)) {
 		if (!src_should_run(s)) {
 			status_set_state(s->st, CAM_SLEEPING);
+			src_link_event(s, EV_SLEEPING);
 			src_wait(s, 1000);
 			backoff = 0;
 			continue;
@@ -65,12 +66,14 @@ static void *session_thread(void *arg)
 		STATUS_UPDATE(s->st, cs->reconnects++;);
 		if (r == -EACCES) {
 			status_set_state(s->st, CAM_AUTH_FAILED);
+			src_link_event(s, EV_AUTH_FAILED);
 			log_err("camera rejected the user name or password; retrying in %u s",
 				s->o.auth_retry_ms / 1000);
 			src_wait(s, s->o.auth_retry_ms);
 			continue;
 		}
 		status_set_state(s->st, CAM_OFFLINE);
+		src_link_event(s, EV_OFFLINE);
 		if (r == -ENXIO) {
 			/* The P2P servers do not know this UID: retrying soon will not change that. */
 			log_err("no camera with UID %s is registered; retrying in %u s", s->o.uid,
@@ -99,6 +102,7 @@ int src_start(const struct src_opts *o, struct auq *q, struct status *st, struct
 	s->o = *o;
 	s->q = q;
 	s->st = st;
+	s->ev_link = s->ev_battery = s->ev_charging = -1;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

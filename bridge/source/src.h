@@ -42,6 +42,8 @@ struct src_opts {
 	size_t max_message_bytes;    /* largest BC message accepted */
 	size_t max_frame_bytes;      /* largest media frame accepted */
 	int wake_on_demand;          /* start streaming only while src_set_wanted(1) */
+	int wake_events;             /* Baichuan: the session stays open for alarm reports; video
+	                                only while src_set_wanted(1) */
 	struct ev_bus *events;       /* camera alarms and state changes go here (NULL = none) */
 };
 
@@ -51,7 +53,7 @@ struct src;
 
 /* Starts the session thread.  The source writes into q and st until src_stop. */
 int src_start(const struct src_opts *o, struct auq *q, struct status *st, struct src **out);
-/* On-demand mode: 1 = someone watches, open (or keep) the camera session; 0 = close it. */
+/* On-demand and events modes: 1 = someone watches, open (or keep) the camera session; 0 = close it. */
 void src_set_wanted(struct src *s, int wanted);
 /* Stops streaming, logs out, disconnects and joins the thread (within ~1 s). */
 void src_stop(struct src *s);

@@ -236,6 +236,7 @@ int src_av_run(struct src *s)
 		cs->stream_width = st->codecpar->width;
 		cs->stream_height = st->codecpar->height;
 		cs->state = CAM_STREAMING;);
+	src_link_event(s, EV_ONLINE);
 
 	while (src_should_run(s)) {
 		a.deadline_us = clock_mono_us() + (uint64_t)s->o.read_timeout_ms * 1000;

@@ -2,7 +2,7 @@
  * in, start the stream, and hand its frames to the video thread until told to stop. */
 #include "source/src_impl.h"
 #include "source/bcsess.h"
-#include "event/event.h"
+#include "source/src_alarm.h"
 #include "net/disc_client.h"
 #include "net/udpsock.h"
 #include "util/clock.h"
@@ -23,6 +23,8 @@
 struct bc_src {
 	struct src *s;
 	uint64_t bytes_win, win_start;
+	struct src_alarm alarm;
+	int64_t stream_time;         /* the newest frame's camera clock (µs), -1 before one */
 };
 
 static void on_frame(void *opaque, const struct bcmedia_pkt *p)
@@ -39,6 +41,7 @@ static void on_frame(void *opaque, const struct bcmedia_pkt *p)
 	au.keyframe = p->kind == BCMEDIA_IFRAME;
 	au.gap = 0;
 	au.recv_us = clock_mono_us();
+	b->stream_time = p->frame.microseconds;
 	/* Streaming before the frame is queued: the video thread must not see a frame of a
 	 * camera that is still "connecting" (it would drop it as stale). */
 	STATUS_UPDATE(s->st, cs->frames_in++; cs->bytes_in += p->data_len;
@@ -61,14 +64,24 @@ static void on_battery(void *opaque, int percent, const char *charge)
 
 	STATUS_UPDATE(b->s->st, cs->battery_percent = percent;
 		snprintf(cs->charge_status, sizeof(cs->charge_status), "%s", charge););
+	src_battery_event(b->s, percent, !strcmp(charge, "charging"));
 }
 
-static void on_motion(void *opaque)
+static void publish_alarms(struct bc_src *b, struct ev *ev, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (ev[i].type == EV_MOTION && ev[i].state == EV_STATE_START)
+			STATUS_UPDATE(b->s->st, cs->motion_events++;);
+		ev_publish(b->s->o.events, &ev[i]);
+	}
+}
+
+static void on_alarm(void *opaque, const struct bc_alarm_list *l)
 {
 	struct bc_src *b = opaque;
+	struct ev ev[SRC_ALARM_NTYPES];
 
-	STATUS_UPDATE(b->s->st, cs->motion_events++;);
-	ev_post(b->s->o.events, EV_MOTION, EV_STATE_START, 0);   /* evout stand-in for evsrc */
+	publish_alarms(b, ev, src_alarm_update(&b->alarm, l, b->stream_time, ev));
 }
 
 /* Every blocking step (discovery, P2P, connect, each reply) gives up within ~50 ms of a
@@ -86,6 +99,29 @@ static void version_to_status(struct src *s, struct bcsess *ss, int *done)
 	STATUS_UPDATE(s->st,
 		snprintf(cs->model, sizeof(cs->model), "%s", ss->version.type[0] ? ss->version.type : ss->version.name);
 		snprintf(cs->firmware, sizeof(cs->firmware), "%s", ss->version.firmware_version););
+}
+
+/* Video while it is wanted: always, or (wake.mode = events) while someone watches; the
+ * session itself stays open for the camera's alarm reports. */
+static int follow_wanted(struct bc_src *b, struct bcsess *ss)
+{
+	struct src *s = b->s;
+	int want = !s->o.wake_events || atomic_load(&s->wanted);
+	int r;
+
+	if (want == ss->video_on)
+		return 0;
+	if (!want) {
+		log_info("nobody watches: video stopped, listening for alarms");
+		status_set_state(s->st, CAM_SLEEPING);
+		b->stream_time = -1;   /* alarms from now on are at no frame */
+		return bcsess_stop_video(ss);
+	}
+	if ((r = bcsess_start_video(ss, s->o.substream)) < 0)
+		return r;
+	STATUS_UPDATE(s->st, cs->stream_width = ss->info_width; cs->stream_height = ss->info_height;);
+	auq_mark_gap(s->q);
+	return 0;
 }
 
 /* Local discovery: unicast to a known address, or broadcast on 2018 + 2015. */
@@ -138,7 +174,8 @@ static int find_udp(struct src *s, struct bcsess *ss)
 
 int src_bc_run(struct src *s)
 {
-	struct bc_src b = { .s = s, .win_start = clock_mono_us() };
+	struct bc_src b = { .s = s, .win_start = clock_mono_us(), .stream_time = -1 };
+	struct ev ev[SRC_ALARM_NTYPES];
 	struct bcsess ss;
 	uint64_t lost, retrans, t0;
 	int r, version_done = 0, found = 0;
@@ -146,7 +183,7 @@ int src_bc_run(struct src *s)
 	bcsess_init(&ss, s->o.max_message_bytes, s->o.max_frame_bytes, s->o.read_timeout_ms);
 	ss.cb.frame = on_frame;
 	ss.cb.battery = on_battery;
-	ss.cb.motion = on_motion;
+	ss.cb.alarm = on_alarm;
 	ss.cb.opaque = &b;
 	ss.keep_going = keep_going;
 	ss.keep_going_ctx = s;
@@ -177,12 +214,14 @@ int src_bc_run(struct src *s)
 	/* Version and video are asked for together: a camera that never answers msg 80 does
 	 * not delay the picture. */
 	(void)bcsess_query_version(&ss);
+	(void)bcsess_request_alarms(&ss);
+	src_link_event(s, EV_ONLINE);
+	if (s->o.wake_events)
+		status_set_state(s->st, CAM_SLEEPING);   /* no video until someone watches */
 	STATUS_UPDATE(s->st, snprintf(cs->uid, sizeof(cs->uid), "%.39s", s->o.uid););
-	if ((r = bcsess_start_video(&ss, s->o.substream)) < 0)
-		goto out;
-	STATUS_UPDATE(s->st, cs->stream_width = ss.info_width; cs->stream_height = ss.info_height;);
-	auq_mark_gap(s->q);
 	while (src_should_run(s)) {
+		if ((r = follow_wanted(&b, &ss)) < 0)
+			break;
 		version_to_status(s, &ss, &version_done);
 		if ((r = bcsess_run(&ss, RUN_SLICE_MS)) < 0)
 			break;
@@ -190,6 +229,8 @@ int src_bc_run(struct src *s)
 		STATUS_UPDATE(s->st, cs->packets_lost = lost; cs->packets_retransmitted = retrans;);
 	}
 out:
+	/* no session, no reports: what was active ends here rather than never */
+	publish_alarms(&b, ev, src_alarm_end_all(&b.alarm, b.stream_time, ev));
 	if (r == -ECANCELED || !src_should_run(s))
 		r = 0;   /* asked to stop (or nobody watches any more) while a step was waiting */
 	version_to_status(s, &ss, &version_done);

@@ -28,3 +28,23 @@ void src_wake(struct src *s)
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 }
+
+void src_link_event(struct src *s, enum ev_type t)
+{
+	if (s->ev_link == (int)t)
+		return;
+	s->ev_link = (int)t;
+	ev_post(s->o.events, t, EV_STATE_NONE, 0);
+}
+
+void src_battery_event(struct src *s, int percent, int charging)
+{
+	if (percent != s->ev_battery) {
+		s->ev_battery = percent;
+		ev_post(s->o.events, EV_BATTERY, EV_STATE_NONE, percent);
+	}
+	if (charging != s->ev_charging) {
+		s->ev_charging = charging;
+		ev_post(s->o.events, EV_CHARGING, EV_STATE_NONE, charging);
+	}
+}

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "event/event.h"
 #include "source/src.h"
 
 struct src {
@@ -17,12 +18,21 @@ struct src {
 	pthread_cond_t cond;
 	atomic_int stop;
 	atomic_int wanted;
+	/* What the event bus was last told (session thread only), so it hears of changes only:
+	 * EV_ONLINE/EV_OFFLINE/EV_SLEEPING/EV_AUTH_FAILED or -1, battery percent and charging
+	 * or -1 while unknown. */
+	int ev_link, ev_battery, ev_charging;
 };
 
 /* 1 while the running session should go on (not stopping, still wanted). */
 int src_should_run(struct src *s);
 /* Sleeps up to ms, returning early when stop/wanted changes.  Returns src_should_run(). */
 int src_wait(struct src *s, unsigned ms);
+/* Publishes a link event (EV_ONLINE, …) unless it is the one last published. */
+void src_link_event(struct src *s, enum ev_type t);
+/* Publishes EV_BATTERY / EV_CHARGING when they changed. */
+void src_battery_event(struct src *s, int percent, int charging);
+
 /* Wakes src_wait at once (stop or wanted changed). */
 void src_wake(struct src *s);
 

@@ -14,6 +14,7 @@
 #include "util/sbuf.h"
 #include "net/udpsock.h"
 #include "source/bcsess.h"
+#include "source/src_alarm.h"
 
 #define CHECK(x) do { if (!(x)) __builtin_trap(); } while (0)
 
@@ -33,7 +34,15 @@ static void on_battery(void *o, int pct, const char *charge)
 	CHECK(strlen(charge) < 256);
 }
 
-static void on_motion(void *o) { (void)o; }
+/* hostile alarm reports go through the mapping to events too */
+static void on_alarm(void *o, const struct bc_alarm_list *l)
+{
+	static struct src_alarm a;
+	struct ev out[SRC_ALARM_NTYPES];
+
+	(void)o;
+	CHECK(src_alarm_update(&a, l, -1, out) <= SRC_ALARM_NTYPES);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
@@ -58,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	bcsess_init(&s, 1u << 20, 1u << 20, 0);
 	s.cb.frame = on_frame;
 	s.cb.battery = on_battery;
-	s.cb.motion = on_motion;
+	s.cb.alarm = on_alarm;
 	if (bcsess_attach_udp(&s, fd, &self, n >= 12 ? (int32_t)rd_le32(d + 8) : 77, 88, d[1], 0) < 0) {
 		bcsess_free(&s);
 		return 0;

@@ -27,7 +27,7 @@ start_sim() {
 help=$("$SIM" --help) || fail "--help failed"
 for o in listen disc-port tcp-port uid user password encryption source codec size fps sub-size \
 	 sub-fps battery sleep-after loss dup reorder delay jitter seed frame-log wake-delay \
-	 motion-every dropoff-seconds control-fifo charging drain audio gop; do
+	 motion-every alarm-type dropoff-seconds control-fifo charging drain audio gop; do
 	grep -q -- "--$o\b" <<<"$help" || fail "--help does not mention --$o"
 done
 ok "--help lists every option"

@@ -304,6 +304,43 @@ static void test_replies(void **state)
 	teardown_ctx(&c);
 }
 
+/* Alarms (msg 33) only after msg 31, in BAICHUAN.md's layout: MD + AItype, then the end
+ * (status none); msg_num 0 like the other pushes. */
+static void test_alarms(void **state)
+{
+	static const char want_people[] = "<AlarmEventList version=\"1.1\">\n<AlarmEvent version=\"1.1\">\n"
+		"<channelId>0</channelId>\n<status>MD</status>\n<AItype>people</AItype>\n"
+		"<recording>0</recording>\n<timeStamp>0</timeStamp>\n</AlarmEvent>\n</AlarmEventList>\n";
+	struct bc_alarm_list l;
+	struct ctx c;
+
+	(void)state;
+	setup_ctx(&c, BC_ENC_AES, 1);
+	login(&c, 0x12, "123456", 0);
+	fake_reset(&c.f);
+	sim_proto_push_alarm(&c.p, "people");
+	assert_int_equal(c.f.n, 0);          /* not asked for yet */
+	request(&c, 31, 7, NULL);
+	assert_int_equal(c.f.n, 1);
+	assert_int_equal(c.f.msgs[0].hdr.response_code, 200);
+	fake_reset(&c.f);
+	sim_proto_push_alarm(&c.p, "people");
+	sim_proto_push_alarm(&c.p, "none");
+	sim_proto_push_alarm(&c.p, NULL);
+	assert_int_equal(c.f.n, 3);
+	assert_int_equal(c.f.msgs[0].hdr.msg_id, 33);
+	assert_int_equal(c.f.msgs[0].hdr.msg_num, 0);
+	assert_non_null(strstr((const char *)c.f.msgs[0].payload, want_people));
+	assert_int_equal(bc_alarm_parse(c.f.msgs[1].payload, c.f.msgs[1].payload_len, &l), 0);
+	assert_string_equal(l.ev[0].status, "MD");
+	assert_string_equal(l.ev[0].ai_type, "none");
+	assert_int_equal(bc_alarm_parse(c.f.msgs[2].payload, c.f.msgs[2].payload_len, &l), 0);
+	assert_string_equal(l.ev[0].status, "none");
+	assert_string_equal(l.ev[0].ai_type, "none");
+	assert_int_equal(c.p.stats.alarms_sent, 3);
+	teardown_ctx(&c);
+}
+
 static void test_video(void **state)
 {
 	struct ctx c;
@@ -420,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_password),
 		cmocka_unit_test(test_legacy_body_login),
 		cmocka_unit_test(test_replies),
+		cmocka_unit_test(test_alarms),
 		cmocka_unit_test(test_video),
 		cmocka_unit_test(test_keepalive),
 	};

@@ -31,6 +31,11 @@ CASES = [  # (pictures, options, expected exit)
     # The loopback's ring replayed at stream start: tolerated in the first two pictures only.
     ([picture(c) for c in (1002, 1001, 1002, 1003, 1004, 1005)], [], 0),
     ([picture(c) for c in (1001, 1002, 1003, 1004, 1003, 1005)], [], 1),
+    # A writer lapping the 2-slot ring under a slow reader: k, k+2, k+1, k+2 (tolerated) …
+    ([picture(c) for c in (1, 2, 3, 4, 5, 7, 6, 7, 8, 9)], ["--allow-repeat"], 0),
+    # … but not a jump back of more than one, nor too often.
+    ([picture(c) for c in (1, 2, 3, 4, 5, 8, 6, 8, 9, 10)], ["--allow-repeat"], 1),
+    ([picture(c) for c in (1, 2, 3, 4, 6, 5, 6, 8, 7, 8)], ["--allow-repeat"], 1),
     ([picture(5), PLACEHOLDER, picture(7)], [], 1),
     ([picture(5), PLACEHOLDER, picture(7)], ["--placeholder-ok"], 0),
     ([picture(5), PLACEHOLDER, picture(7)], ["--need-resume"], 0),
