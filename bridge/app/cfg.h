@@ -64,6 +64,7 @@ struct cfg {
 	int verbose;                        /* number of -v */
 	uint64_t frames;                    /* --frames: exit 0 after N frames, 0 = run forever */
 	char frame_log[CFG_PATH_MAX + 1];   /* --frame-log */
+	char run_dir[CFG_PATH_MAX + 1];     /* --run-dir: the cameras page's directory, "" = default */
 
 	struct {
 		char source[URL_MAX_LEN + 1];   /* as given: may hold a password, url_redact it */

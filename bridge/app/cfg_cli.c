@@ -15,7 +15,7 @@
 
 enum {
 	OPT_CONFIG = 'c', OPT_VERBOSE = 'v', OPT_HELP = 'h', OPT_VERSION = 'V',
-	OPT_SIZE = 0x100, OPT_FRAMES, OPT_FRAME_LOG, OPT_CHECK,
+	OPT_SIZE = 0x100, OPT_FRAMES, OPT_FRAME_LOG, OPT_CHECK, OPT_RUN_DIR,
 	OPT_KEY = 0x1000,       /* + key index */
 };
 
@@ -37,6 +37,16 @@ static void opt_name(const char *arg, char *out, size_t n)
 		len = n - 1;
 	memcpy(out, arg, len);
 	out[len] = '\0';
+}
+
+/* A path option into out[CFG_PATH_MAX + 1]. */
+static void path_opt(struct diag *d, const char *opt, const char *v, char *out)
+{
+	if (strlen(v) > CFG_PATH_MAX || !*v)
+		cfg_diag_add(d, "command line: --%s: empty or longer than %d bytes", opt,
+			 CFG_PATH_MAX);
+	else
+		snprintf(out, CFG_PATH_MAX + 1, "%s", v);
 }
 
 static int from_args(int argc, char **argv, struct cfg *c, struct diag *d)
@@ -61,6 +71,7 @@ static int from_args(int argc, char **argv, struct cfg *c, struct diag *d)
 	opts[no++] = (struct option){ "frames", required_argument, NULL, OPT_FRAMES };
 	opts[no++] = (struct option){ "frame-log", required_argument, NULL, OPT_FRAME_LOG };
 	opts[no++] = (struct option){ "check-config", no_argument, NULL, OPT_CHECK };
+	opts[no++] = (struct option){ "run-dir", required_argument, NULL, OPT_RUN_DIR };
 	opts[no++] = (struct option){ "verbose", no_argument, NULL, OPT_VERBOSE };
 	opts[no++] = (struct option){ "help", no_argument, NULL, OPT_HELP };
 	opts[no++] = (struct option){ "version", no_argument, NULL, OPT_VERSION };
@@ -119,11 +130,10 @@ static int from_args(int argc, char **argv, struct cfg *c, struct diag *d)
 			break;
 		}
 		case OPT_FRAME_LOG:
-			if (strlen(optarg) > CFG_PATH_MAX || !*optarg)
-				cfg_diag_add(d, "command line: --frame-log: empty or longer than %d "
-					 "bytes", CFG_PATH_MAX);
-			else
-				snprintf(c->frame_log, sizeof(c->frame_log), "%s", optarg);
+			path_opt(d, "frame-log", optarg, c->frame_log);
+			break;
+		case OPT_RUN_DIR:
+			path_opt(d, "run-dir", optarg, c->run_dir);
 			break;
 		case OPT_SIZE: {
 			/* W and H go through output.width/height like any value: their range

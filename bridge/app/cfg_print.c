@@ -91,6 +91,8 @@ void cfg_usage(FILE *out, const char *prog, const struct cfg *c)
 		"      --hwaccel NAME    auto, none, vaapi, ...\n"
 		"      --frames N        exit 0 after N camera frames\n"
 		"      --frame-log FILE  log one line per frame\n"
+		"      --run-dir DIR     where the bridges of this machine describe themselves\n"
+		"                        (default $RUNTIME_DIRECTORY, /run/cam-bridge)\n"
 		"      --check-config [FILE]  check the configuration, print every problem, exit\n"
 		"  -v, --verbose         more logging (repeatable)\n"
 		"  -h, --help            this text\n"

@@ -13,12 +13,15 @@
 #include <systemd/sd-daemon.h>
 
 #include "app/avlog.h"
+#include "app/camfile.h"
+#include "app/snapcmd.h"
 #include "app/cfg.h"
 #include "app/srcopts.h"
 #include "app/video.h"
 #include "http/http.h"
 #include "event/event.h"
 #include "app/notify.h"
+#include "hub/camsnap.h"
 #include "hub/hub.h"
 #include "hub/status.h"
 #include "record/retain.h"
@@ -42,6 +45,8 @@ struct app {
 	struct http_server *http;
 	struct ev_bus *events;
 	struct notify notify;      /* events.hook and MQTT: the bus's consumers */
+	struct app_camfile camfile;
+	struct camsnap *camsnap;
 	int video_running;
 };
 
@@ -57,6 +62,7 @@ static int start_source(struct app *a)
 
 	app_src_opts(a->cfg, &o);
 	o.events = a->events;
+	o.camsnap = a->camsnap;
 	r = src_start(&o, &a->q, &a->st, &a->src);
 	explicit_bzero(o.password, sizeof(o.password));
 	explicit_bzero(o.url, sizeof(o.url));
@@ -72,7 +78,8 @@ static int start_http(struct app *a)
 		.max_connections = c->http.max_connections, .jpeg_quality = c->http.jpeg_quality,
 		.mjpeg_width = c->http.mjpeg_width, .mjpeg_height = c->http.mjpeg_height,
 		.timeout_s = c->http.timeout_seconds, .camera_name = c->name, .version = CB_VERSION,
-		.events = a->events, .hook = a->notify.hook, .mqtt = a->notify.mqtt, .record_dir = c->record.dir,
+		.events = a->events, .hook = a->notify.hook, .mqtt = a->notify.mqtt,
+		.record_dir = c->record.dir, .run_dir = a->camfile.list, .camsnap = a->camsnap,
 	};
 	int r;
 
@@ -117,6 +124,8 @@ static void notify_status(struct app *a, int watchdog)
 	char bat[32] = "";
 
 	status_snapshot(&a->st, &s);
+	app_camfile_update(&a->camfile, a->cfg, a->http ? http_server_port(a->http) : -1,
+			   cam_state_name(s.state));
 	if (s.battery_percent >= 0)
 		snprintf(bat, sizeof(bat), ", battery %d%%", s.battery_percent);
 	sd_notifyf(0, "%sSTATUS=%s, camera %dx%d %s, out %dx%d %.1f fps%s, %d HTTP viewers",
@@ -197,8 +206,9 @@ static int run(struct app *a)
 	}
 
 	status_init(&a->st, c->name);
+	app_camfile_init(&a->camfile, c);
 	a->hub = hub_new(c->output.width, c->output.height, HUB_POOL);
-	if (!a->hub || ev_bus_new(&a->events, c->name, 0) < 0 ||
+	if (!a->hub || ev_bus_new(&a->events, c->name, 0) < 0 || camsnap_new(&a->camsnap) < 0 ||
 	    auq_init(&a->q, (size_t)c->limits.max_frame_bytes * 2, AUQ_MAX_AUS) < 0) {
 		log_err("out of memory");
 		return 1;
@@ -272,6 +282,7 @@ out:
 	src_stop(a->src);
 	if (a->video_running)
 		video_stop(&a->video);
+	app_camfile_remove(&a->camfile);
 	http_server_stop(a->http);
 	notify_stop(&a->notify);
 	hub_close(a->hub);
@@ -279,6 +290,7 @@ out:
 	auq_destroy(&a->q);
 	status_destroy(&a->st);
 	ev_bus_free(a->events);
+	camsnap_free(a->camsnap);
 	close(sfd);
 	return rc;
 }
@@ -291,6 +303,10 @@ int main(int argc, char **argv)
 
 	if (!a.cfg)
 		return 1;
+	if (argc > 1 && !strcmp(argv[1], "snapshot")) {
+		free(a.cfg);
+		return app_snapshot_main(argc - 1, argv + 1);
+	}
 	r = cfg_from_args(argc, argv, a.cfg, &err);
 	switch (r) {
 	case CFG_HELP:

@@ -36,6 +36,7 @@ struct http_server;
 struct ev_bus;
 struct hook;
 struct mqtt;
+struct camsnap;
 
 struct http_opts {
 	const char *listen;        /* "ADDR:PORT" or "[V6]:PORT"; NULL = HTTP_DEFAULT_LISTEN; port 0 = any */
@@ -55,6 +56,10 @@ struct http_opts {
 	struct mqtt *mqtt;         /* MQTT state and counters on /metrics (NULL = no MQTT) */
 	const char *record_dir;    /* /recordings: record.dir (clips in record_dir/camera_name);
 	                              NULL or "" = recordings off */
+	const char *run_dir;       /* where every bridge describes itself (util/rundir.h): `/` and
+				    * /api/v1/cameras list them, /api/v1/cameras/OTHER… redirects
+				    * there; NULL = this camera only */
+	struct camsnap *camsnap;   /* /snapshot.jpg?source=camera (hub/camsnap.h); NULL = none */
 };
 
 /* Starts the daemon and its notifier thread.  `hub` and `st` must outlive the server.

@@ -29,6 +29,8 @@
 #define PNG_COMPRESSION_LEVEL 1
 
 struct mjpeg_viewer;
+struct http_camreq;
+struct camsnap;
 struct http_conn;
 struct sse_client;
 struct ev;
@@ -46,6 +48,7 @@ struct http_server {
 	struct hook *hook;               /* NULL = no events.hook */
 	struct mqtt *mqtt;               /* NULL = no MQTT */
 	char *record_dir;                /* NULL = recordings off */
+	char run_dir[1024];              /* the cameras of the machine (http_cameras.c); "" = none */
 	int max_conn;
 	int timeout_s;
 	uint64_t stall_us;               /* viewers with no progress this long are dropped */
@@ -55,6 +58,8 @@ struct http_server {
 	struct jpeg_cache *stream_cache;
 	struct jpeg_cache *full_cache;   /* == stream_cache when the stream is not scaled */
 	struct http_snaps *snaps;        /* http_snapshot.c: the encoder thread and its cache */
+	struct camsnap *camsnap;         /* the camera's own JPEG (NULL = none) */
+	struct http_camreq *cam_req;     /* http_camsnap.c: its worker and the one request */
 
 	pthread_t notifier;
 	int notifier_started;
@@ -119,6 +124,25 @@ void http_snapshots_counts(struct http_server *s, uint64_t *encodes, uint64_t *b
 int http_recordings_route(const char *url);
 enum MHD_Result http_recordings(struct http_server *s, struct MHD_Connection *conn,
 				const char *url, const char *method);
+
+/* Snapshots say where their picture comes from: "camera" (its own JPEG, msg 109) or
+ * "decoded" (the bridge's newest decoded frame). */
+#define HTTP_SNAPSHOT_SOURCE  "X-Snapshot-Source"
+/* A snapshot counts as someone watching for HTTP_SNAPSHOT_HOLD_US from now (wakes the camera). */
+void http_hold_viewer(struct http_server *s);
+
+/* http_camsnap.c: GET /snapshot.jpg?source=camera.  The camera's JPEG, fetched by a worker
+ * thread through the source (one at a time, bounded wait); *fallback = 1 when the decoded
+ * picture must be sent instead (no camera session can answer, busy, failed, timed out).
+ * A request in progress has `s->cam_req` as its job (http_camsnap_release ends it). */
+int http_camsnap_wanted(struct MHD_Connection *conn);
+enum MHD_Result http_camsnap(struct http_server *s, struct MHD_Connection *conn, void **job,
+			     int *fallback);
+void http_camsnap_release(struct http_server *s);
+int http_camsnap_start(struct http_server *s);
+/* Before MHD_stop_daemon: ends a wait in progress and joins the worker. */
+void http_camsnap_stop(struct http_server *s);
+void http_camsnap_free(struct http_server *s);
 
 /* http_server.c: 1 when a phase that began at `start` has lasted `limit` by `now` (a start
  * newer than `now` has not). */

@@ -2,6 +2,7 @@
  * thread that turns hub frames into MJPEG wake-ups. */
 #include "http/http_internal.h"
 #include "http/http_auth.h"
+#include "http/http_cameras.h"
 #include "http/http_resp.h"
 #include "http/http_text.h"
 #include "event/event.h"
@@ -243,8 +244,17 @@ static enum MHD_Result snapshot(struct http_server *s, struct MHD_Connection *co
 				void **req_cls)
 {
 	void *job = *req_cls == &request_marker ? NULL : *req_cls;
-	enum MHD_Result r = http_snapshot(s, conn, png, &job);
+	enum MHD_Result r;
 
+	/* ?source=camera: the camera's JPEG, or the decoded picture when it cannot be had. */
+	if (!png && ((job && job == s->cam_req) || (!job && http_camsnap_wanted(conn)))) {
+		int fallback;
+		r = http_camsnap(s, conn, &job, &fallback);
+		*req_cls = job ? job : &request_marker;
+		if (!fallback)
+			return r;
+	}
+	r = http_snapshot(s, conn, png, &job);
 	if (job)
 		*req_cls = job;
 	return r;
@@ -298,7 +308,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return ret;
 	}
 	if (!strcmp(url, "/"))
-		return http_reply_text(conn, MHD_HTTP_OK, "text/html; charset=utf-8", http_index_html);
+		return http_cameras_index(s, conn);
 	if (!strcmp(url, "/stream"))
 		return serve_stream(s, conn);
 	if (!strcmp(url, "/snapshot.jpg"))
@@ -317,6 +327,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return http_recordings(s, conn, url, method);
 	if (camera_route(s, url, &stream))
 		return stream ? serve_stream(s, conn) : snapshot(s, conn, 0, req_cls);
+	if (!strcmp(url, "/api/v1/cameras"))
+		return http_cameras_json(s, conn);
+	if (http_cameras_is_other(s, url))
+		return http_cameras_redirect(s, conn, url);
 	return http_reply_text(conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
 }
 
@@ -341,7 +355,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 	struct http_conn *t = conn_track(conn);
 
 	(void)toe;
-	if (*req_cls && *req_cls != &request_marker)
+	if (*req_cls && *req_cls == s->cam_req)
+		http_camsnap_release(s);
+	else if (*req_cls && *req_cls != &request_marker)
 		http_snapshot_job_free(*req_cls);
 	*req_cls = NULL;
 	if (!t)
@@ -482,6 +498,7 @@ static void server_free(struct http_server *s)
 		jpeg_cache_free(s->full_cache);
 	jpeg_cache_free(s->stream_cache);
 	http_snapshots_free(s);
+	http_camsnap_free(s);
 	while (s->conns) {
 		struct http_conn *t = s->conns;
 		s->conns = t->next;
@@ -538,6 +555,11 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 	r = -ENOMEM;
 	if (o->record_dir && *o->record_dir && !(s->record_dir = strdup(o->record_dir)))
 		goto fail;
+	if (o->run_dir && strlen(o->run_dir) >= sizeof(s->run_dir)) {
+		r = -ENAMETOOLONG;
+		goto fail;
+	}
+	snprintf(s->run_dir, sizeof(s->run_dir), "%s", o->run_dir ? o->run_dir : "");
 	if (o->user && *o->user) {
 		s->auth = 1;
 		if ((r = http_auth_init(&s->auth_key, o->user, o->password)) < 0)
@@ -554,7 +576,8 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 		s->full_cache = jpeg_cache_new(0, 0, s->quality, JPEG_CACHE_SPARE + 4);
 	else
 		s->full_cache = s->stream_cache;
-	if (!s->full_cache || (r = http_snapshots_start(s)) < 0)
+	s->camsnap = o->camsnap;
+	if (!s->full_cache || (r = http_snapshots_start(s)) < 0 || (r = http_camsnap_start(s)) < 0)
 		goto fail;
 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
@@ -612,6 +635,7 @@ void http_server_stop(struct http_server *s)
 	mjpeg_wake(s, 0);
 	http_events_stop(s);
 	http_snapshots_stop(s);
+	http_camsnap_stop(s);
 	MHD_stop_daemon(s->d);
 	if (s->snap_hold_active)
 		hub_viewer_remove(s->hub);

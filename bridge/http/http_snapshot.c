@@ -138,7 +138,7 @@ out:
 	return r;
 }
 
-static void hold_viewer(struct http_server *s)
+void http_hold_viewer(struct http_server *s)
 {
 	pthread_mutex_lock(&s->lock);
 	s->snap_hold_until = clock_mono_us() + HTTP_SNAPSHOT_HOLD_US;
@@ -358,6 +358,7 @@ static enum MHD_Result send_picture(struct MHD_Connection *conn, struct MHD_Resp
 				       "encode failed\n");
 	http_timestamp(mono_us, ts, sizeof(ts));
 	MHD_add_response_header(resp, "X-Timestamp", ts);
+	MHD_add_response_header(resp, HTTP_SNAPSHOT_SOURCE, "decoded");
 	return http_queue(conn, MHD_HTTP_OK, resp, png ? "image/png" : "image/jpeg");
 }
 
@@ -412,7 +413,7 @@ enum MHD_Result http_snapshot(struct http_server *s, struct MHD_Connection *conn
 	if (w < 0 || h < 0)
 		return http_reply_text(conn, MHD_HTTP_BAD_REQUEST, "text/plain",
 				       "width and height must be integers 8..4096\n");
-	hold_viewer(s);
+	http_hold_viewer(s);
 	if (!(f = hub_latest(s->hub, 0)))
 		return http_reply_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
 				       "no picture yet\n");

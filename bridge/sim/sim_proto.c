@@ -1,4 +1,6 @@
 #include "sim/sim_proto.h"
+#include "bc/bc_snap.h"
+#include "sim/sim_snap.h"
 
 #include <errno.h>
 #include <string.h>
@@ -29,6 +31,8 @@ int sim_proto_init(struct sim_proto *p, const struct sim_cfg *cfg, const struct 
 	sbuf_init(&p->ext, 4096);
 	sbuf_init(&p->media, SCRATCH_MAX);
 	p->ka_num = 0x100;
+	p->snap_num = 0x5000;
+	p->last_counter = cfg->first_marker;
 	return 0;
 }
 
@@ -245,12 +249,67 @@ void sim_proto_stop_all(struct sim_proto *p)
 		stop_stream(p, i);
 }
 
+/* Sends the 24-byte-header messages queued in p->out, one by one; 0, or the send error
+ * (p->out is emptied either way). */
+static int send_queued(struct sim_proto *p)
+{
+	int r = 0;
+
+	for (size_t off = 0; off < p->out.len;) {
+		size_t len = BC_HDR_LEN_LONG + rd_le32(p->out.data + off + 8);
+
+		if ((r = p->ops.send(p->op, p->out.data + off, len)) < 0) {
+			if (r != -ENOBUFS)
+				p->dead = r;
+			break;
+		}
+		p->stats.tx_msgs++;
+		off += len;
+	}
+	sbuf_reset(&p->out);
+	return r;
+}
+
+/* msg 109: the reply (pictureSize) on the request's msg_num, then the JPEG in chunks on our own
+ * msg_num.  Refused (rc 400) when the picture cannot be made or the link has no room for it. */
+static void on_snap(struct sim_proto *p, const struct bc_msg *m)
+{
+	struct bc_snap_info info = { .picture_size = 0 };
+	struct bc_msg r;
+	uint32_t ch;
+	int n = -EINVAL;
+
+	sbuf_reset(&p->media);
+	sbuf_reset(&p->out);
+	if (!m->payload_is_binary && bc_snap_req_parse(m->payload, m->payload_len, &ch) == 0 &&
+	    sim_snap_jpeg(p->cfg, p->last_counter, &p->media) == 0 && !p->media.err) {
+		snprintf(info.file_name, sizeof(info.file_name), "01_%08u.jpg", p->last_counter);
+		info.picture_size = (uint32_t)p->media.len;
+		bc_snap_info_build(&p->xml, &info);
+		bc_msg_reply(&r, &m->hdr, BC_RC_OK);
+		sim_msg_xml(&p->out, &p->tx, &r.hdr, NULL, &p->xml);
+		sbuf_reset(&p->xml);
+		n = sim_snap_msgs(&p->out, &p->tx, p->snap_num++, p->channel, p->media.data,
+				  p->media.len, p->chunk);
+	}
+	sbuf_reset(&p->media);
+	if (n <= 0 || p->out.err || !p->ops.fits(p->op, (size_t)n + 1, p->out.len)) {
+		sbuf_reset(&p->out);
+		p->out.err = 0;
+		reply_status(p, &m->hdr, BC_RC_BAD);
+		return;
+	}
+	(void)send_queued(p);
+}
+
 void sim_proto_media(struct sim_proto *p, int idx, const struct sim_au *au, time_t now)
 {
 	struct sim_pstream *s = &p->st[idx];
 	size_t n;
 	int r;
 
+	if (idx == SIM_MAIN && au->kind == SIM_AU_VIDEO)
+		p->last_counter = au->counter;
 	if (!s->active || p->dead)
 		return;
 	if (au->kind == SIM_AU_VIDEO && s->need_key && !au->keyframe) {
@@ -285,24 +344,14 @@ void sim_proto_media(struct sim_proto *p, int idx, const struct sim_au *au, time
 		}
 		return;
 	}
-	for (size_t off = 0; off < p->out.len;) {
-		size_t len = BC_HDR_LEN_LONG + rd_le32(p->out.data + off + 8);
-
-		r = p->ops.send(p->op, p->out.data + off, len);
-		if (r < 0) {
-			if (r != -ENOBUFS)
-				p->dead = r;
-			/* a frame cut short is garbage to the decoder: resync at an I-frame */
-			sbuf_reset(&p->out);
-			if (au->kind == SIM_AU_VIDEO) {
-				s->dropped++;
-				s->need_key = 1;
-				p->ops.want_key(p->op, idx);
-			}
-			return;
+	if (send_queued(p) < 0) {
+		/* a frame cut short is garbage to the decoder: resync at an I-frame */
+		if (au->kind == SIM_AU_VIDEO) {
+			s->dropped++;
+			s->need_key = 1;
+			p->ops.want_key(p->op, idx);
 		}
-		p->stats.tx_msgs++;
-		off += len;
+		return;
 	}
 	if (au->kind == SIM_AU_VIDEO) {
 		if (au->keyframe)
@@ -381,6 +430,9 @@ static void on_msg(struct sim_proto *p, const struct bc_msg *m, time_t now)
 	case BC_MSG_VIDEO_INPUT:
 		sim_xml_video_input(&p->xml);
 		reply_xml(p, h);
+		break;
+	case BC_MSG_SNAP:
+		on_snap(p, m);
 		break;
 	case BC_MSG_MOTION_REQUEST:
 		p->alarms_on = 1;

@@ -76,6 +76,9 @@ struct sim_proto {
 	int ka_outstanding;
 	uint64_t ka_next;
 
+	uint32_t last_counter;       /* marker of the newest main-stream picture (snapshots) */
+	uint16_t snap_num;           /* msg_num the camera picks for snapshot chunks */
+
 	struct sbuf out, xml, ext, media;
 	struct sim_proto_stats stats;
 	int dead;                    /* a fatal send error */

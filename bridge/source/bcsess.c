@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 #include "bc/bc_info.h"
 #include "bc/bc_login.h"
 #include "bc/bc_preview.h"
+#include "bc/bc_snap.h"
 #include "net/udpsock.h"
 #include "util/clock.h"
 
@@ -28,6 +30,8 @@ void bcsess_init(struct bcsess *s, size_t max_msg, size_t max_frame, unsigned re
 	sbuf_init(&s->out, max_msg ? max_msg : BC_MAX_MSG_DEFAULT);
 	bcmedia_parser_init(&s->media, max_frame);
 	s->max_frame = max_frame;
+	sbuf_init(&s->snap, BC_SNAP_MAX);
+	s->snap_chunk_num = -1;
 	s->read_timeout_us = (uint64_t)(read_timeout_ms ? read_timeout_ms : 10000) * 1000;
 }
 
@@ -41,6 +45,7 @@ void bcsess_free(struct bcsess *s)
 	bc_reader_free(&s->rd);
 	sbuf_free(&s->out);
 	bcmedia_parser_free(&s->media);
+	sbuf_free(&s->snap);
 	memset(&s->tx_crypto, 0, sizeof(s->tx_crypto));   /* the AES key */
 	s->tcp_fd = s->udp_fd = -1;
 	s->conn = NULL;
@@ -327,6 +332,104 @@ static int on_media(struct bcsess *s, const uint8_t *p, size_t len)
 	return 0;
 }
 
+/* ---- snapshot (msg 109) ----------------------------------------------------------------- */
+
+/* Returns 0: a failed snapshot never ends the session. */
+static int snap_fail(struct bcsess *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int snap_fail(struct bcsess *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	s->snap_state = BCSESS_SNAP_FAILED;
+	va_start(ap, fmt);
+	vsnprintf(s->snap_err, sizeof(s->snap_err), fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
+/* The reply on our msg_num, then the chunks on the camera's (any, then that one only). */
+static int snap_msg(struct bcsess *s, const struct bc_msg *m)
+{
+	uint16_t rc = m->hdr.response_code;
+
+	if (s->snap_state == BCSESS_SNAP_WAIT && m->hdr.msg_num == s->snap_num &&
+	    !m->payload_is_binary) {
+		struct bc_snap_info info;
+		if (rc != BC_RC_OK)
+			return snap_fail(s, "the camera refused the snapshot (rc %u)", rc);
+		if (bc_snap_info_parse(m->payload, m->payload_len, &info) < 0)
+			return snap_fail(s, "the camera's snapshot answer has no pictureSize "
+				      "(or over %u bytes)", BC_SNAP_MAX);
+		s->snap_size = info.picture_size;
+		s->snap_state = BCSESS_SNAP_RECV;
+		return 0;
+	}
+	if (s->snap_state != BCSESS_SNAP_RECV || !m->payload_is_binary ||
+	    (s->snap_chunk_num >= 0 && m->hdr.msg_num != s->snap_chunk_num))
+		return 0;
+	s->snap_chunk_num = m->hdr.msg_num;
+	if (rc != BC_RC_OK && rc != BC_RC_LAST_CHUNK)
+		return snap_fail(s, "the camera broke off the snapshot (rc %u)", rc);
+	if (m->payload_len > s->snap_size - s->snap.len)
+		return snap_fail(s, "the camera sent more than the %u bytes it announced", s->snap_size);
+	if (sbuf_add(&s->snap, m->payload, m->payload_len) < 0)
+		return snap_fail(s, "out of memory for a %u-byte snapshot", s->snap_size);
+	if (rc != BC_RC_LAST_CHUNK)
+		return 0;
+	bc_ctx_set_binary(&s->rd.ctx, BC_MSG_SNAP, m->hdr.msg_num, false);
+	if (s->snap.len != s->snap_size)
+		return snap_fail(s, "the snapshot ended short of the %u bytes announced", s->snap_size);
+	if (s->snap.len < 4 || s->snap.data[0] != 0xff || s->snap.data[1] != 0xd8)
+		return snap_fail(s, "the camera's snapshot is not a JPEG (%u bytes)", s->snap_size);
+	s->snap_state = BCSESS_SNAP_DONE;
+	return 0;
+}
+
+int bcsess_snap_start(struct bcsess *s)
+{
+	struct bc_msg m;
+	struct sbuf x, e;
+	int r;
+
+	bcsess_snap_reset(s);
+	s->snap_num = s->next_num++;
+	sbuf_init(&x, 1024);
+	sbuf_init(&e, 1024);
+	bc_snap_req_build(&x, 0, "main");
+	bc_ext_build_channel(&e, 0);
+	bc_msg_request(&m, BC_MSG_SNAP, s->snap_num, 0);
+	m.ext = e.data;
+	m.ext_len = e.len;
+	m.payload = x.data;
+	m.payload_len = x.len;
+	r = x.err ? x.err : e.err ? e.err : send_msg(s, &m);
+	sbuf_free(&x);
+	sbuf_free(&e);
+	if (r < 0)
+		return r;
+	s->snap_state = BCSESS_SNAP_WAIT;
+	s->snap_deadline = clock_mono_us() + BCSESS_SNAP_US;
+	return 0;
+}
+
+enum bcsess_snap_state bcsess_snap_poll(struct bcsess *s)
+{
+	if ((s->snap_state == BCSESS_SNAP_WAIT || s->snap_state == BCSESS_SNAP_RECV) &&
+	    clock_mono_us() >= s->snap_deadline)
+		(void)snap_fail(s, "no complete snapshot from the camera within %u s",
+				BCSESS_SNAP_US / 1000000u);
+	return s->snap_state;
+}
+
+void bcsess_snap_reset(struct bcsess *s)
+{
+	s->snap_state = BCSESS_SNAP_IDLE;
+	s->snap_chunk_num = -1;
+	s->snap_size = 0;
+	s->snap_err[0] = 0;
+	sbuf_reset(&s->snap);
+}
+
 /* Messages nobody waits for: keep-alives, events, media. */
 static int handle_async(struct bcsess *s, const struct bc_msg *m)
 {
@@ -359,6 +462,8 @@ static int handle_async(struct bcsess *s, const struct bc_msg *m)
 				s->have_version = 1;
 		}
 		return 0;
+	case BC_MSG_SNAP:
+		return snap_msg(s, m);
 	case BC_MSG_VIDEO:
 		if (s->video_on && m->hdr.msg_num == s->video_num && m->payload_is_binary)
 			return on_media(s, m->payload, m->payload_len);

@@ -24,6 +24,11 @@
 #define BCSESS_MAX_DIM        16384      /* a stream info beyond this is not a camera */
 #define BCSESS_MAX_MEDIA_ERRORS 64       /* bad media packets in a row before a reset */
 #define BCSESS_SLICE_MS       50         /* how often a blocking wait checks keep_going */
+#define BCSESS_SNAP_US        5000000u   /* the camera's JPEG (msg 109) must be complete by then */
+
+/* The camera's own still (msg 109), fetched while the session runs. */
+enum bcsess_snap_state { BCSESS_SNAP_IDLE, BCSESS_SNAP_WAIT, BCSESS_SNAP_RECV, BCSESS_SNAP_DONE,
+			 BCSESS_SNAP_FAILED };
 
 struct bcsess_media {
 	/* Called for every complete video frame (Annex-B) and info packet. */
@@ -67,6 +72,14 @@ struct bcsess {
 	int have_version;
 	int info_width, info_height, info_fps;
 	char err[160];               /* why the last call failed (no secrets) */
+	/* msg 109 (bcsess_snap_*) */
+	enum bcsess_snap_state snap_state;
+	uint16_t snap_num;           /* the request's msg_num */
+	int snap_chunk_num;          /* msg_num the camera chose for the chunks, -1 = none yet */
+	uint32_t snap_size;          /* announced pictureSize */
+	uint64_t snap_deadline;
+	struct sbuf snap;            /* the JPEG, once DONE */
+	char snap_err[96];           /* why FAILED */
 };
 
 void bcsess_init(struct bcsess *s, size_t max_msg, size_t max_frame, unsigned read_timeout_ms);
@@ -99,6 +112,13 @@ int bcsess_run(struct bcsess *s, unsigned timeout_ms);
 /* What bcsess_run does with one datagram (UDP) or chunk of bytes (TCP) from the camera,
  * without a socket read: for tests and fuzzing.  0 or -errno as bcsess_run. */
 int bcsess_input(struct bcsess *s, const uint8_t *buf, size_t len);
+/* Asks for the camera's JPEG (snap_state must be IDLE).  The answer is taken by bcsess_run
+ * meanwhile; 0 or -errno (sending failed: the session is dead). */
+int bcsess_snap_start(struct bcsess *s);
+/* The snapshot's state (FAILED once BCSESS_SNAP_US have passed); DONE: s->snap holds the
+ * JPEG, FAILED: s->snap_err says why.  Both stay until bcsess_snap_reset. */
+enum bcsess_snap_state bcsess_snap_poll(struct bcsess *s);
+void bcsess_snap_reset(struct bcsess *s);
 /* Stops video, logs out, and (UDP) disconnects; bounded to ~max_ms.  Never fails. */
 void bcsess_close(struct bcsess *s, const char *user, const char *pass, unsigned max_ms);
 /* Transport counters for the status page (UDP only; zeros for TCP). */

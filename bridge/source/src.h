@@ -16,6 +16,7 @@ enum src_kind { SRC_BC_UDP, SRC_BC_TCP, SRC_BC_P2P, SRC_URL };
 #define SRC_MAX_P2P_SERVERS 16
 
 struct ev_bus;
+struct camsnap;
 
 struct src_opts {
 	enum src_kind kind;
@@ -45,6 +46,7 @@ struct src_opts {
 	int wake_events;             /* Baichuan: the session stays open for alarm reports; video
 	                                only while src_set_wanted(1) */
 	struct ev_bus *events;       /* camera alarms and state changes go here (NULL = none) */
+	struct camsnap *camsnap;     /* asks for the camera's own JPEG (msg 109; NULL = none) */
 };
 
 void src_opts_defaults(struct src_opts *o);

@@ -3,6 +3,7 @@
 #include "source/src_impl.h"
 #include "source/bcsess.h"
 #include "source/src_alarm.h"
+#include "hub/camsnap.h"
 #include "net/disc_client.h"
 #include "net/udpsock.h"
 #include "util/clock.h"
@@ -99,6 +100,33 @@ static void version_to_status(struct src *s, struct bcsess *ss, int *done)
 	STATUS_UPDATE(s->st,
 		snprintf(cs->model, sizeof(cs->model), "%s", ss->version.type[0] ? ss->version.type : ss->version.name);
 		snprintf(cs->firmware, sizeof(cs->firmware), "%s", ss->version.firmware_version););
+}
+
+/* The camera's JPEG for the HTTP sidecar: one ask at a time, answered while the session is
+ * open (with or without video). */
+static void snapshot_step(struct src *s, struct bcsess *ss)
+{
+	struct camsnap *c = s->o.camsnap;
+
+	if (!c)
+		return;
+	switch (bcsess_snap_poll(ss)) {
+	case BCSESS_SNAP_IDLE:
+		if (camsnap_take(c) && bcsess_snap_start(ss) < 0)
+			camsnap_deliver(c, -EIO, NULL, 0);
+		return;
+	case BCSESS_SNAP_DONE:
+		log_debug("camera snapshot: %zu bytes", ss->snap.len);
+		camsnap_deliver(c, 0, ss->snap.data, ss->snap.len);
+		break;
+	case BCSESS_SNAP_FAILED:
+		log_warn("camera snapshot: %s", ss->snap_err);
+		camsnap_deliver(c, -EIO, NULL, 0);
+		break;
+	default:
+		return;
+	}
+	bcsess_snap_reset(ss);
 }
 
 /* Video while it is wanted: always, or (wake.mode = events) while someone watches; the
@@ -223,6 +251,7 @@ int src_bc_run(struct src *s)
 		if ((r = follow_wanted(&b, &ss)) < 0)
 			break;
 		version_to_status(s, &ss, &version_done);
+		snapshot_step(s, &ss);
 		if ((r = bcsess_run(&ss, RUN_SLICE_MS)) < 0)
 			break;
 		bcsess_stats(&ss, &lost, &retrans);
@@ -234,6 +263,8 @@ out:
 	if (r == -ECANCELED || !src_should_run(s))
 		r = 0;   /* asked to stop (or nobody watches any more) while a step was waiting */
 	version_to_status(s, &ss, &version_done);
+	if (ss.snap_state != BCSESS_SNAP_IDLE && s->o.camsnap)
+		camsnap_deliver(s->o.camsnap, -ECONNRESET, NULL, 0);
 	if (r == -EACCES || r == -ENOTSUP)
 		log_err("%s", ss.err);
 	else if (r < 0 && found)   /* what went wrong with a camera that was there */

@@ -1,7 +1,7 @@
 /* libFuzzer: the client side of a BcUdp session fed arbitrary datagrams — the reliable
  * transport (bcconn, client role), the BC reader with the negotiated encryption, and the
  * session's handling of whatever arrives (keep-alives answered, battery/motion XML, VersionInfo,
- * video media into frames), before and while streaming.
+ * video media into frames, a msg-109 snapshot asked for by bit 4), before and while streaming.
  * Input: [flags u8][tid u8] then records [len u16 LE][datagram].  Our connection id is the
  * one the first datagram is addressed to (so real captures make seeds). */
 #include <errno.h>
@@ -81,6 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 	s.video_num = d[0] >> 3;
 	if (d[0] & 8)
 		(void)bcsess_query_version(&s);
+	if (d[0] & 16)
+		(void)bcsess_snap_start(&s);
 	while (off + 2 <= n) {
 		size_t len = (size_t)(d[off] | d[off + 1] << 8);
 		off += 2;
@@ -91,6 +93,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 		off += len;
 	}
 	CHECK(strlen(s.err) < sizeof(s.err));
+	/* never more than announced, and DONE only with a complete JPEG */
+	CHECK(s.snap.len <= s.snap_size);
+	CHECK(bcsess_snap_poll(&s) != BCSESS_SNAP_DONE ||
+	      (s.snap.len == s.snap_size && s.snap.len >= 4 && s.snap.data[0] == 0xff));
 	bcsess_free(&s);
 	return 0;
 }

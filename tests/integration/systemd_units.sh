@@ -19,7 +19,7 @@ for want in '^Type=notify$' '^ExecStart=/usr/bin/cam-bridge -c /etc/cam-bridge/%
 	'^NoNewPrivileges=yes$' '^RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX AF_NETLINK$' \
 	'^LoadCredential=password:' '^After=.*network-online\.target' '^Wants=.*network-online\.target' \
 	'^After=.*modprobe@v4l2loopback\.service' '^Wants=.*modprobe@v4l2loopback\.service' \
-	'^WantedBy=cam-bridge\.target$'; do
+	'^WantedBy=cam-bridge\.target$' '^RuntimeDirectory=cam-bridge/%i$'; do
 	grep -qE "$want" "$UNIT" || fail "cam-bridge@.service lacks /$want/"
 done
 ok "cam-bridge@.service has every required directive"

@@ -19,7 +19,13 @@
 #include "bc/bc_preview.h"
 #include "bc/bc_reader.h"
 #include "bc/bcmedia.h"
+#include "bc/bc_snap.h"
 #include "sim/sim_proto.h"
+#include "source/bcsess.h"
+
+#include <sys/socket.h>
+#include <turbojpeg.h>
+#include <unistd.h>
 
 struct fake {
 	struct bc_reader rd;         /* the client's view of what the camera sent */
@@ -450,6 +456,67 @@ static void test_keepalive(void **state)
 	teardown_ctx(&c);
 }
 
+/* msg 109 end to end: cam-sim answers with a JPEG of its picture in the documented layout
+ * (reply on the request's msg_num, binary chunks on its own msg_num, the last rc 201) and the
+ * bridge's session puts it together, over every encryption. */
+static void test_snapshot(void **state)
+{
+	static const unsigned offers[] = { 0x00, 0x01, 0x12 };
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(offers) / sizeof(offers[0]); k++) {
+		struct ctx c;
+		struct bcsess s;
+		uint8_t req[4096];
+		int sv[2], w = 0, h = 0, sub, cs;
+		ssize_t n;
+
+		setup_ctx(&c, BC_ENC_FULL_AES, 0);
+		c.cfg.stream[SIM_MAIN] = (struct sim_stream_cfg){ 320, 180, 10, 0 };
+		login(&c, offers[k], "123456", 0);
+		bcsess_init(&s, 1u << 20, 1u << 20, 0);
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		s.tcp_fd = sv[0];
+		assert_int_equal(bc_reader_set_crypto(&s.rd, c.p.enc, c.nonce, "123456"), 0);
+		assert_int_equal(bc_crypto_set(&s.tx_crypto, c.p.enc, c.nonce, "123456"), 0);
+		s.enc = c.p.enc;
+		assert_int_equal(bcsess_snap_start(&s), 0);
+		assert_int_equal(bcsess_snap_poll(&s), BCSESS_SNAP_WAIT);
+		n = recv(sv[1], req, sizeof(req), 0);
+		assert_true(n > 0);
+		fake_reset(&c.f);
+		assert_int_equal(sim_proto_input(&c.p, req, (size_t)n, 0), 0);
+		/* reply + at least one chunk (40000 bytes each over TCP) */
+		assert_true(c.f.n >= 2);
+		assert_int_equal(c.f.msgs[0].hdr.msg_id, BC_MSG_SNAP);
+		assert_int_equal(c.f.msgs[0].hdr.msg_num, s.snap_num);
+		assert_int_equal(c.f.msgs[0].hdr.response_code, BC_RC_OK);
+		for (int i = 1; i < c.f.n; i++) {
+			assert_int_equal(c.f.msgs[i].hdr.msg_id, BC_MSG_SNAP);
+			assert_int_not_equal(c.f.msgs[i].hdr.msg_num, s.snap_num);
+			assert_int_equal(c.f.msgs[i].hdr.response_code,
+					 i == c.f.n - 1 ? BC_RC_LAST_CHUNK : BC_RC_OK);
+			assert_true(c.f.msgs[i].payload_is_binary);
+		}
+		for (int i = 0; i < c.f.n; i++)
+			assert_int_equal(bcsess_input(&s, c.f.bufs[i], c.f.raw_len[i]), 0);
+		assert_int_equal(bcsess_snap_poll(&s), BCSESS_SNAP_DONE);
+		tjhandle tj = tjInitDecompress();
+		assert_non_null(tj);
+		assert_int_equal(tjDecompressHeader3(tj, s.snap.data, s.snap.len, &w, &h, &sub, &cs), 0);
+		tjDestroy(tj);
+		assert_int_equal(w, 320);
+		assert_int_equal(h, 180);
+		assert_int_equal(s.snap.data[s.snap.len - 2], 0xff);
+		assert_int_equal(s.snap.data[s.snap.len - 1], 0xd9);
+		bcsess_snap_reset(&s);
+		assert_int_equal(bcsess_snap_poll(&s), BCSESS_SNAP_IDLE);
+		close(sv[1]);
+		bcsess_free(&s);
+		teardown_ctx(&c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -460,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_alarms),
 		cmocka_unit_test(test_video),
 		cmocka_unit_test(test_keepalive),
+		cmocka_unit_test(test_snapshot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
