@@ -5,9 +5,10 @@ set -eu
 
 BUILD_PKGS="build-essential pkgconf clang libclang-rt-14-dev llvm
  libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libturbojpeg0-dev
- libconfig-dev libsystemd-dev libssl-dev libexpat1-dev libmicrohttpd-dev libpcap-dev zlib1g-dev"
+ libconfig-dev libsystemd-dev libssl-dev libexpat1-dev libmicrohttpd-dev libpcap-dev zlib1g-dev
+ libmosquitto-dev"
 TEST_PKGS="libcmocka-dev ffmpeg valgrind iproute2 curl v4l-utils python3 systemd udev
- chromium lintian debhelper devscripts dpkg-dev"
+ chromium lintian debhelper devscripts dpkg-dev mosquitto mosquitto-clients"
 # The VM test boots Debian's own kernel with the real v4l2loopback module under QEMU.
 VM_PKGS="qemu-system-x86 linux-image-amd64 linux-headers-amd64 v4l2loopback-dkms dkms kmod cpio
  busybox-static bc time gstreamer1.0-tools gstreamer1.0-plugins-good motion"

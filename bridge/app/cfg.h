@@ -27,6 +27,7 @@
 #define CFG_DEFAULT_DIR        "/etc/cam-bridge"
 #define CFG_CRED_PASSWORD      "password"       /* LoadCredential=password:… */
 #define CFG_CRED_HTTP_PASSWORD "http-password"
+#define CFG_CRED_MQTT_PASSWORD "mqtt-password"
 
 #define CFG_NAME_MAX        63
 #define CFG_PATH_MAX        1023
@@ -37,7 +38,7 @@
 #define CFG_P2P_SERVER_MAX  127             /* "host:port" */
 #define CFG_MAX_WARNINGS    8
 #define CFG_WARNING_MAX     255
-#define CFG_MAX_KEYS        64
+#define CFG_MAX_KEYS        128
 #define CFG_MAX_FILES       8                /* config file + @includes remembered for errors */
 #define CFG_ERR_MAX         512
 /* A configuration file (and each @include) is at most this big: libconfig's scanner takes
@@ -108,6 +109,22 @@ struct cfg {
 		int mode;                       /* enum cfg_wake; never AUTO after cfg_finish */
 		int idle_seconds;
 	} wake;
+	struct {
+		char hook[CFG_PATH_MAX + 1];    /* "" = no hook */
+		int hook_timeout_seconds;
+	} events;
+	struct {
+		char host[256];                 /* "" = off */
+		int port;
+		char user[URL_USER_MAX + 1];
+		char password[URL_PASS_MAX + 1];/* effective after cfg_finish */
+		char password_file[CFG_PATH_MAX + 1];
+		char topic_prefix[128];
+		char discovery_prefix[128];     /* "" = no Home Assistant discovery */
+		int tls;
+		/* resolved by cfg_finish: */
+		enum cfg_pw_source password_source;
+	} mqtt;
 	struct {
 		int backoff_min_ms, backoff_max_ms;
 		int auth_retry_seconds;

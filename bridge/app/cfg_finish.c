@@ -191,6 +191,17 @@ int cfg_finish_diag(struct cfg *c, struct diag *d)
 		cfg_warn(c, d, "HTTP listens on %s without a password: anyone who can reach it can "
 		     "watch", c->http.listen);
 
+	cfg_resolve_password(c, d, "mqtt password", 0, "", c->mqtt.password,
+			 sizeof(c->mqtt.password), cfg_key_index("mqtt.password_file"),
+			 CFG_CRED_MQTT_PASSWORD, &c->mqtt.password_source);
+	if (c->mqtt.host[0] && c->mqtt.password[0] && !c->mqtt.user[0])
+		cfg_key_error(d, c, cfg_key_index("mqtt.user"), "required when an MQTT password is "
+			      "set (mqtt.password, mqtt.password_file or the credential %s)",
+			      CFG_CRED_MQTT_PASSWORD);
+	if (c->mqtt.host[0] && !c->mqtt.topic_prefix[0])
+		cfg_key_error(d, c, cfg_key_index("mqtt.topic_prefix"), "empty (topics would start "
+			      "with the camera name)");
+
 	c->log.level += c->verbose;
 	if (c->log.level > LOG_DEBUG)
 		c->log.level = LOG_DEBUG;

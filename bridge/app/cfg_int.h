@@ -78,6 +78,9 @@ int cfg_check_hostport(const char *v, char *msg, size_t n);
 int cfg_check_device(const char *v, char *msg, size_t n);
 int cfg_check_hwaccel(const char *v, char *msg, size_t n);
 int cfg_check_listen(const char *v, char *msg, size_t n);
+int cfg_check_program(const char *v, char *msg, size_t n);
+int cfg_check_host(const char *v, char *msg, size_t n);
+int cfg_check_topic(const char *v, char *msg, size_t n);
 int cfg_parse_listen(const char *v, int *enabled, char *addr, size_t addrlen, int *port,
 		     char *msg, size_t n);
 /* Decimal integer, optional surrounding blanks: 0 or -EINVAL (not a number) / -ERANGE. */

@@ -119,6 +119,31 @@ const struct key cfg_keys[] = {
 	{ "wake.idle_seconds", K_INT, FLD(wake.idle_seconds), RANGE(0, 86400), .def = "30",
 	  .arg = "S", .help = "on-demand: keep streaming this long after the last viewer" },
 
+	{ "events.hook", K_STR, FLD(events.hook), .check = cfg_check_program, .arg = "PROGRAM",
+	  .help = "program run once per event, values in CAM_* variables (absolute path; no "
+		  "shell, no arguments; empty: none)" },
+	{ "events.hook_timeout_seconds", K_INT, FLD(events.hook_timeout_seconds), RANGE(1, 3600),
+	  .def = "10", .arg = "S", .help = "a hook still running after this is stopped (SIGTERM, "
+					     "SIGKILL 1 s later)" },
+
+	{ "mqtt.host", K_STR, FLD(mqtt.host), .check = cfg_check_host, .arg = "HOST",
+	  .help = "MQTT broker (empty: no MQTT)" },
+	{ "mqtt.port", K_INT, FLD(mqtt.port), RANGE(1, 65535), .def = "1883", .arg = "PORT",
+	  .help = "MQTT broker port (8883 is the usual one with TLS)" },
+	{ "mqtt.user", K_STR, FLD(mqtt.user), .check = cfg_check_text, .arg = "USER",
+	  .help = "MQTT user (empty: anonymous)" },
+	{ "mqtt.password", K_STR, FLD(mqtt.password), .flags = KF_SECRET, .arg = "PASS",
+	  .help = "MQTT password inline (prefer password_file or the mqtt-password credential)" },
+	{ "mqtt.password_file", K_STR, FLD(mqtt.password_file), .arg = "FILE",
+	  .help = "file holding the MQTT password" },
+	{ "mqtt.topic_prefix", K_STR, FLD(mqtt.topic_prefix), .check = cfg_check_topic,
+	  .def = "cam-bridge", .arg = "TOPIC", .help = "topics are PREFIX/NAME/state, …" },
+	{ "mqtt.discovery_prefix", K_STR, FLD(mqtt.discovery_prefix), .check = cfg_check_topic,
+	  .def = "homeassistant", .arg = "TOPIC",
+	  .help = "Home Assistant discovery prefix (empty: no discovery messages)" },
+	{ "mqtt.tls", K_BOOL, FLD(mqtt.tls), .def = "false", .arg = "BOOL",
+	  .help = "TLS to the broker, checked against the system CA certificates" },
+
 	{ "reconnect.backoff_min_ms", K_INT, FLD(reconnect.backoff_min_ms), RANGE(10, 600000),
 	  .def = "500", .arg = "MS", .help = "first reconnect delay" },
 	{ "reconnect.backoff_max_ms", K_INT, FLD(reconnect.backoff_max_ms), RANGE(10, 3600000),

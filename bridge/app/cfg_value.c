@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <arpa/inet.h>
 #include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/num.h"
 
@@ -195,6 +197,52 @@ int cfg_check_hwaccel(const char *v, char *msg, size_t n)
 			return 0;
 	return cfg_bad(msg, n, "'%.40s' is not one of auto, none, vaapi, vdpau, cuda, qsv, drm, "
 		   "vulkan, v4l2m2m", v);
+}
+
+/* mqtt.host: a name or a numeric address, nothing a URL or a shell would read differently. */
+int cfg_check_host(const char *v, char *msg, size_t n)
+{
+	for (const char *p = v; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(".-_:", *p))
+			return cfg_bad(msg, n, "'%.80s' is not a host name or address", v);
+	return 0;
+}
+
+/* MQTT topic prefixes: the wildcards + and # are not allowed in a topic we publish to. */
+int cfg_check_topic(const char *v, char *msg, size_t n)
+{
+	size_t len = strlen(v);
+
+	if (cfg_has_ctrl(v))
+		return cfg_bad(msg, n, "control character in topic");
+	if (strpbrk(v, "+#"))
+		return cfg_bad(msg, n, "'%.80s': MQTT wildcards + and # are not allowed", v);
+	if (strpbrk(v, "\"\\"))   /* it goes into JSON discovery messages as it is */
+		return cfg_bad(msg, n, "'%.80s': quotes and backslashes are not allowed", v);
+	if (len && (v[0] == '/' || v[len - 1] == '/'))
+		return cfg_bad(msg, n, "'%.80s' must not start or end with '/'", v);
+	return 0;
+}
+
+/* A program the bridge runs (events.hook): absolute, so that nothing depends on PATH or the
+ * working directory, and runnable now rather than failing at the first event. */
+int cfg_check_program(const char *v, char *msg, size_t n)
+{
+	struct stat st;
+
+	if (!*v)
+		return 0;
+	if (cfg_has_ctrl(v))
+		return cfg_bad(msg, n, "control characters in the path");
+	if (v[0] != '/')
+		return cfg_bad(msg, n, "'%.200s' is not an absolute path", v);
+	if (stat(v, &st) != 0)
+		return cfg_bad(msg, n, "'%.200s': %s", v, strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return cfg_bad(msg, n, "'%.200s' is not a regular file", v);
+	if (access(v, X_OK) != 0)
+		return cfg_bad(msg, n, "'%.200s' is not executable: %s", v, strerror(errno));
+	return 0;
 }
 
 /* ---- setting values ---------------------------------------------------------------------- */

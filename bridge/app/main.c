@@ -21,6 +21,7 @@
 #include "app/video.h"
 #include "http/http.h"
 #include "event/event.h"
+#include "app/notify.h"
 #include "hub/camsnap.h"
 #include "hub/hub.h"
 #include "hub/status.h"
@@ -45,6 +46,7 @@ struct app {
 	struct http_server *http;
 	struct ev_bus *events;
 	struct recapp rec;
+	struct notify notify;      /* events.hook and MQTT: the bus's consumers */
 	struct app_camfile camfile;
 	struct camsnap *camsnap;
 	int video_running;
@@ -79,6 +81,7 @@ static int start_http(struct app *a)
 		.mjpeg_width = c->http.mjpeg_width, .mjpeg_height = c->http.mjpeg_height,
 		.timeout_s = c->http.timeout_seconds, .camera_name = c->name, .version = CB_VERSION,
 		.events = a->events, .rec = a->rec.rec, .ts = a->rec.ts,
+		.hook = a->notify.hook, .mqtt = a->notify.mqtt,
 		.record_dir = c->record.dir, .run_dir = a->camfile.list, .camsnap = a->camsnap,
 	};
 	int r;
@@ -157,6 +160,10 @@ static void reload(struct app *a)
 		video_set_source(&a->video, a->src);
 	http_server_stop(a->http);
 	a->http = NULL;
+	if (strstr(changed, "events.") || strstr(changed, "mqtt.")) {
+		notify_stop(&a->notify);
+		notify_start(&a->notify, a->cfg, a->events);
+	}
 	start_http(a);
 }
 
@@ -196,6 +203,7 @@ static int run(struct app *a)
 		log_err("out of memory");
 		return 1;
 	}
+	notify_start(&a->notify, c, a->events);   /* logs its own failures: video goes on */
 	if (recapp_start(&a->rec, c, a->hub, a->events, &a->st) < 0)
 		return 1;
 	vo.au_tap = tap_feed;
@@ -273,6 +281,7 @@ out:
 	app_camfile_remove(&a->camfile);
 	http_server_stop(a->http);
 	recapp_stop(&a->rec);
+	notify_stop(&a->notify);
 	hub_close(a->hub);
 	hub_free(a->hub);
 	auq_destroy(&a->q);

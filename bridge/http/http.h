@@ -36,6 +36,8 @@ struct http_server;
 struct ev_bus;
 struct rec;
 struct tsout;
+struct hook;
+struct mqtt;
 struct camsnap;
 
 struct http_opts {
@@ -54,6 +56,8 @@ struct http_opts {
 	struct ev_bus *events;     /* /api/v1/events and the event counters (NULL = none) */
 	struct rec *rec;           /* POST /api/v1/record[/stop] (NULL = recording off) */
 	struct tsout *ts;          /* GET /stream.ts (NULL = off) */
+	struct hook *hook;         /* events.hook counters on /metrics (NULL = no hook) */
+	struct mqtt *mqtt;         /* MQTT state and counters on /metrics (NULL = no MQTT) */
 	const char *record_dir;    /* /recordings: record.dir (clips in record_dir/camera_name);
 	                              NULL or "" = recordings off */
 	const char *run_dir;       /* where every bridge describes itself (util/rundir.h): `/` and

@@ -46,6 +46,8 @@ struct http_server {
 	struct http_auth auth_key;
 	char camera[64];
 	char version[64];
+	struct hook *hook;               /* NULL = no events.hook */
+	struct mqtt *mqtt;               /* NULL = no MQTT */
 	char *record_dir;                /* NULL = recordings off */
 	char run_dir[1024];              /* the cameras of the machine (http_cameras.c); "" = none */
 	int max_conn;

@@ -122,6 +122,14 @@ static void fill_ctx(struct http_server *s, struct http_text_ctx *c, struct cam_
 	c->stream_encodes = jpeg_cache_encodes(s->stream_cache);
 	http_snapshots_counts(s, &c->snapshot_encodes, &c->snapshots_busy);
 	c->bodies_refused = __atomic_load_n(&s->bodies_refused, __ATOMIC_RELAXED);
+	if (s->hook) {
+		hook_get_stats(s->hook, &c->hook);
+		c->has_hook = 1;
+	}
+	if (s->mqtt) {
+		mqtt_get_stats(s->mqtt, &c->mqtt);
+		c->has_mqtt = 1;
+	}
 }
 
 static enum MHD_Result serve_text(struct http_server *s, struct MHD_Connection *conn, int metrics)
@@ -550,6 +558,8 @@ int http_server_start(const struct http_opts *o, struct hub *hub, struct status 
 	s->mjpeg_w = o->mjpeg_width;
 	s->mjpeg_h = o->mjpeg_height;
 	snprintf(s->camera, sizeof(s->camera), "%s", o->camera_name ? o->camera_name : "");
+	s->hook = o->hook;
+	s->mqtt = o->mqtt;
 	snprintf(s->version, sizeof(s->version), "%s", o->version ? o->version : "unknown");
 	r = -ENOMEM;
 	if (o->record_dir && *o->record_dir && !(s->record_dir = strdup(o->record_dir)))

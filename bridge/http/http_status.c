@@ -199,6 +199,27 @@ void http_metrics_text(struct sbuf *b, const struct http_text_ctx *c)
 		c->viewers_stalled);
 	counter(b, c, "http_snapshots_busy_total", "Snapshot asks answered 503 (encoder busy).",
 		c->snapshots_busy);
+	if (c->has_hook) {
+		counter(b, c, "hook_runs_total", "events.hook runs started.", c->hook.runs);
+		counter(b, c, "hook_failures_total",
+			"events.hook runs that failed (could not start, exit status, killed).",
+			c->hook.failures);
+		counter(b, c, "hook_timeouts_total", "events.hook runs ended at the timeout.",
+			c->hook.timeouts);
+		counter(b, c, "hook_dropped_total", "Events not given to the hook: queue full.",
+			c->hook.dropped);
+	}
+	if (c->has_mqtt) {
+		gauge(b, c, "mqtt_connected", "1 while the MQTT broker is connected.",
+		      c->mqtt.connected);
+		counter(b, c, "mqtt_connects_total", "MQTT connections accepted by the broker.",
+			c->mqtt.connects);
+		counter(b, c, "mqtt_published_total", "MQTT messages published.",
+			c->mqtt.published);
+		counter(b, c, "mqtt_dropped_total",
+			"Events not published to MQTT: the queue was full while the broker was away.",
+			c->mqtt.dropped);
+	}
 	if (c->have_events) {
 		head(b, "events_total", "counter", "Events published, per type (start and end each count).");
 		for (int t = 0; t < EV_NTYPES; t++) {

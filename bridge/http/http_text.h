@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "event/event.h"
+#include "event/hook.h"
+#include "event/mqtt.h"
 
 struct sbuf;
 struct cam_status;
@@ -31,6 +33,10 @@ struct http_text_ctx {
 	uint64_t bodies_refused;    /* requests answered 413 */
 	uint64_t viewers_stalled;   /* MJPEG viewers dropped for not reading */
 	uint64_t snapshots_busy;    /* snapshot asks answered 503 */
+	int has_hook;               /* events.hook configured: its counters */
+	struct hook_stats hook;
+	int has_mqtt;               /* mqtt.host configured */
+	struct mqtt_stats mqtt;
 	int have_events;            /* the event bus is on: */
 	uint64_t events[EV_NTYPES]; /* events published per type */
 	int event_clients;          /* open /api/v1/events streams */

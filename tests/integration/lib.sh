@@ -134,3 +134,29 @@ for a, b in zip(v, v[1:]):
 print(len(v))
 PY
 }
+
+# Event tests (hook.sh, mqtt.sh): EV_UID / EV_PW are cam-sim's login.
+# ev_sim_start SECONDS [OPTIONS…]: cam-sim on loopback raising a motion alarm every SECONDS;
+# sets EV_SPORT.
+EV_UID=95270000SIMCAM01
+EV_PW=s3cret-Pa55
+ev_sim_start() {
+	local every=$1
+	shift
+	EV_SPORT=$(free_port)
+	"$SIM" --uid $EV_UID --user admin --password "$EV_PW" --listen 127.0.0.1 \
+		--disc-port "$EV_SPORT" --encryption aes --codec h264 --size 320x240 --fps 15 \
+		--motion-every "$every" "$@" >"$TMP/sim.err" 2>&1 &
+	PIDS+=($!)
+	sleep 0.3
+}
+# ev_bridge_start NAME TAG HTTP_PORT [OPTIONS…]: a bridge on that cam-sim, always streaming,
+# frames to $TMP/TAG.yuv, frame log $TMP/TAG.frames, stderr $TMP/TAG.err; sets BRIDGE_PID.
+ev_bridge_start() {
+	local name=$1 tag=$2 hport=$3
+	shift 3
+	"$BRIDGE" --name "$name" --source "bc-udp://admin:$EV_PW@127.0.0.1:$EV_SPORT/main?uid=$EV_UID" \
+		--output "$TMP/$tag.yuv" --size 320x240 --fps 15 --http "127.0.0.1:$hport" \
+		--frame-log "$TMP/$tag.frames" --wake.mode=always "$@" >"$TMP/$tag.err" 2>&1 &
+	BRIDGE_PID=$!; PIDS+=($BRIDGE_PID)
+}
