@@ -145,7 +145,8 @@ static void check_mqtt_tls(struct cfg *c, struct diag *d)
 	SSL_CTX *ctx;
 	char m[1400];
 
-	if (!c->mqtt.host[0] || (!c->mqtt.tls && !c->mqtt.ca_file[0] && !c->mqtt.cert_file[0]))
+	if (!c->mqtt.host[0] || (!c->mqtt.tls && !c->mqtt.ca_file[0] && !c->mqtt.cert_file[0] &&
+				 !c->mqtt.key_file[0]))
 		return;
 	if (!c->mqtt.cert_file[0] != !c->mqtt.key_file[0]) {
 		cfg_key_error(d, c, cfg_key_index(c->mqtt.cert_file[0] ? "mqtt.key_file" :

@@ -13,6 +13,7 @@
 
 #include "util/rfile.h"
 
+__attribute__((format(printf, 4, 5)))
 static int bad(char *msg, size_t n, int err, const char *fmt, ...)
 {
 	va_list ap;

@@ -563,6 +563,39 @@ static void test_keep_open_removed(void **state)
 	tu_assert_contains(e.msg, "output.keep_open");
 }
 
+/* The MQTT TLS files are read at check time: --check-config names the key, its line and the
+ * file's fault; half a client certificate is refused; without a broker nothing is read. */
+static void test_mqtt_tls_files(void **state)
+{
+	char *pem = tu_tmp_file("hello\n", 0600), text[512], *p, *out;
+	struct cfg c;
+	struct cfg_err e;
+	int rc;
+
+	(void)state;
+	snprintf(text, sizeof(text), "camera = { source = \"rtsp://cam/x\"; };\n"
+		 "output = { device = \"/d\"; };\n"
+		 "mqtt = {\n\thost = \"127.0.0.1\";\n\tca_file = \"%s\";\n};\n", pem);
+	p = tu_tmp_file(text, 0600);
+	out = tu_cfg_check_output(p, &rc);
+	assert_int_equal(rc, 1);
+	tu_assert_contains(out, ":5: mqtt.ca_file: ");
+	tu_assert_contains(out, pem);
+	tu_assert_contains(out, "no PEM certificate");
+	free(out);
+	assert_true(FROM_ARGS(&c, &e, "--source", "rtsp://c", "--output", "/d", "--mqtt.host=h",
+			      "--mqtt.ca_file=/nonexistent/ca.pem") < 0);
+	tu_assert_contains(e.msg, "mqtt.ca_file: /nonexistent/ca.pem: ");
+	assert_true(FROM_ARGS(&c, &e, "--source", "rtsp://c", "--output", "/d", "--mqtt.host=h",
+			      "--mqtt.cert_file", pem) < 0);
+	tu_assert_contains(e.msg, "mqtt.key_file: required with mqtt.cert_file");
+	assert_true(FROM_ARGS(&c, &e, "--source", "rtsp://c", "--output", "/d", "--mqtt.host=h",
+			      "--mqtt.key_file", pem) < 0);
+	tu_assert_contains(e.msg, "mqtt.cert_file: required with mqtt.key_file");
+	assert_int_equal(FROM_ARGS(&c, &e, "--source", "rtsp://c", "--output", "/d",
+				   "--mqtt.ca_file=/nonexistent/ca.pem"), CFG_RUN);
+}
+
 static void test_reload(void **state)
 {
 	char *p = tu_tmp_file(tu_cfg_minimal, 0600);
@@ -611,6 +644,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_numbers_bounded, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_check_args, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_keep_open_removed, tu_cfg_setup, tu_cfg_teardown),
+		cmocka_unit_test_setup_teardown(test_mqtt_tls_files, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_reload, tu_cfg_setup, tu_cfg_teardown),
 	};
 
