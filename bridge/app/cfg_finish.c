@@ -155,10 +155,13 @@ static void check_mqtt_tls(struct cfg *c, struct diag *d)
 			      c->mqtt.cert_file[0] ? "mqtt.cert_file" : "mqtt.key_file");
 		return;
 	}
-	if (mqtt_tls_ctx_new(&o, NULL, &ctx, &which, m, sizeof(m)) < 0)
+	if (mqtt_tls_ctx_new(&o, NULL, &ctx, &which, m, sizeof(m)) < 0) {
 		cfg_key_error(d, c, cfg_key_index(which ? keys[which] : "mqtt.host"), "%s", m);
-	else
-		SSL_CTX_free(ctx);
+		return;
+	}
+	SSL_CTX_free(ctx);
+	if (c->mqtt.key_file[0])
+		cfg_warn_readable(c, d, "mqtt.key_file", c->mqtt.key_file);
 }
 
 int cfg_finish_diag(struct cfg *c, struct diag *d)
