@@ -56,7 +56,7 @@ struct mqtt {
 
 	/* the thread's own */
 	int conn, full, logged;
-	int cert_logged;        /* a failed certificate check was logged since the last connect */
+	int tls_logged;         /* a TLS failure was logged since the last connect */
 	struct mqtt_tls_fail fail;      /* this attempt's, recorded by the handshake */
 	char tls_err[160];      /* libmosquitto's last OpenSSL error message */
 	uint64_t attempt_ms, next_try_ms;
@@ -234,20 +234,20 @@ static void flush(struct mqtt *m)
 			pub(m, "event", json, 0);
 }
 
-/* Logged once per change between up and down, not once per retry; a failed certificate
- * check also when the broker was already down for another reason, as an error: retrying
- * will not mend it. */
-static void down_log(struct mqtt *m, const char *why, int cert)
+/* Logged once per change between up and down, not once per retry; a TLS failure (the
+ * certificate check, a client certificate refused) also when the broker was already down
+ * for another reason, as an error: retrying will not mend it. */
+static void down_log(struct mqtt *m, const char *why, int tls)
 {
 	uint64_t now = clock_mono_ms();
 
-	if (cert && !m->cert_logged)
+	if (tls && !m->tls_logged)
 		log_err("MQTT: broker %s:%d: %s; retrying in the background (video is not "
 			"affected)", m->host, m->port, why);
 	else if (m->logged != L_DOWN)
 		log_warn("MQTT: broker %s:%d: %s; retrying in the background (video is not "
 			 "affected)", m->host, m->port, why);
-	m->cert_logged |= cert;
+	m->tls_logged |= tls;
 	m->logged = L_DOWN;
 	if (m->conn == C_UP) {
 		pthread_mutex_lock(&m->lock);
@@ -262,9 +262,10 @@ static void down_log(struct mqtt *m, const char *why, int cert)
 
 /* A connection that failed or ended: with TLS, what the handshake found says more than
  * libmosquitto's "A TLS error occurred". */
-static void down(struct mqtt *m, int rc, const char *why)
+static void down(struct mqtt *m, const char *why)
 {
 	char f[256], msg[1600];
+	const char *t = strstr(m->tls_err, "::");   /* "…:SSL routines::REASON" */
 
 	if (m->fail.err) {
 		mqtt_tls_fail_str(&m->fail, f, sizeof(f));
@@ -272,8 +273,10 @@ static void down(struct mqtt *m, int rc, const char *why)
 			 f, m->ca);
 		down_log(m, msg, 1);
 	} else if (m->tls_err[0]) {
-		snprintf(msg, sizeof(msg), "%s (%s)", why, m->tls_err);
-		down_log(m, msg, 0);
+		t = t ? t + 2 : m->tls_err;
+		snprintf(msg, sizeof(msg), "TLS: %s%s", t, strstr(t, "certificate required") ?
+			 " (the broker wants a client certificate: mqtt.cert_file and key_file)" : "");
+		down_log(m, msg, 1);
 	} else {
 		down_log(m, why, 0);
 	}
@@ -292,14 +295,14 @@ static void on_connect(struct mosquitto *mosq, void *opaque, int rc)
 
 	(void)mosq;
 	if (rc) {
-		down(m, 0, mosquitto_connack_string(rc));
+		down(m, mosquitto_connack_string(rc));
 		return;
 	}
 	if (m->logged != L_UP)
 		log_info("MQTT: connected to %s:%d", m->host, m->port);
 	m->logged = L_UP;
 	m->conn = C_UP;
-	m->cert_logged = 0;
+	m->tls_logged = 0;
 	m->full = 1;
 	m->backoff_ms = MQTT_BACKOFF_MIN_MS;
 	pthread_mutex_lock(&m->lock);
@@ -314,7 +317,7 @@ static void on_disconnect(struct mosquitto *mosq, void *opaque, int rc)
 
 	(void)mosq;
 	if (m->conn != C_IDLE)
-		down(m, rc, rc ? "connection lost" : "disconnected");
+		down(m, rc ? "connection lost" : "disconnected");
 }
 
 static void try_connect(struct mqtt *m)
@@ -327,7 +330,7 @@ static void try_connect(struct mqtt *m)
 	m->tls_err[0] = '\0';
 	rc = mosquitto_connect_async(m->mosq, m->host, m->port, MQTT_KEEPALIVE_S);
 	if (rc != MOSQ_ERR_SUCCESS)
-		down(m, rc, rc_str(rc));
+		down(m, rc_str(rc));
 }
 
 static int stopping(struct mqtt *m)
@@ -353,7 +356,7 @@ static void *run(void *arg)
 		if (m->conn == C_IDLE && now >= m->next_try_ms)
 			try_connect(m);
 		if (m->conn == C_CONNECTING && now - m->attempt_ms > MQTT_CONNECT_TIMEOUT_MS)
-			down(m, 0, "no answer");
+			down(m, "no answer");
 		sock = m->conn != C_IDLE ? mosquitto_socket(m->mosq) : -1;
 		if (sock >= 0) {
 			/* a connect in progress has its CONNECT queued: want_write covers it */
@@ -369,7 +372,7 @@ static void *run(void *arg)
 			 * pending connect and keeps the connection alive */
 			rc = mosquitto_loop(m->mosq, 0, 1);
 			if (rc != MOSQ_ERR_SUCCESS && m->conn != C_IDLE)
-				down(m, rc, rc_str(rc));
+				down(m, rc_str(rc));
 		}
 		if (m->conn == C_UP)
 			flush(m);

@@ -15,7 +15,8 @@
 #  - TLS with a private CA (made here with the openssl command): a listener that wants a client
 #    certificate and a login; mqtt.ca_file + cert_file/key_file get in and publish the state,
 #    discovery and motion topics, which a TLS subscriber sees; a wrong CA is logged once, as
-#    an error naming the certificate check and the file, the video goes on, the bridge retries.
+#    an error naming the certificate check and the file, the video goes on, the bridge retries;
+#    without a client certificate the error says the broker wants one.
 . "$(dirname "$0")/lib.sh"
 need_prog "$BRIDGE"; need_prog "$SIM"
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || skip "mosquitto is not installed (make deps)"
@@ -251,12 +252,20 @@ WAIT_SECS=30 wait_for grep -q 'MQTT: broker.*certificate check failed' "$TMP/bri
 grep 'MQTT: broker' "$TMP/bridge6.err" | grep -qF "$T/otherca.pem" \
 	|| fail "the CA file is not named: $(grep MQTT "$TMP/bridge6.err")"
 n0=$(grep -c 'alert unknown ca' "$TMP/broker.log")
-f0=$(frames); sleep 4; f1=$(frames)
-[ $((f1 - f0)) -ge 20 ] || fail "only $((f1 - f0)) frames in 4 s with the broker's certificate refused"
+f0=$(frames); sleep 3; f1=$(frames)
+[ $((f1 - f0)) -ge 15 ] || fail "only $((f1 - f0)) frames in 3 s with the broker's certificate refused"
 n1=$(grep -c 'alert unknown ca' "$TMP/broker.log")
 [ $((n1 - n0)) -ge 1 ] || fail "the bridge did not try again after the failed certificate check"
 [ "$(grep -c 'MQTT: broker' "$TMP/bridge6.err")" -eq 1 ] \
 	|| fail "the failed check was logged more than once: $(grep MQTT "$TMP/bridge6.err")"
 grep -q '^<3>.*certificate check failed' "$TMP/bridge6.err" || fail "the failed certificate check is not logged as an error"
 grep -q "$MPW" "$TMP"/bridge5.err "$TMP"/bridge6.err && fail "the MQTT password appears in the log"
-ok "TLS, wrong CA: one error naming the certificate check and the file, $((f1 - f0)) frames in 4 s, $((n1 - n0)) retries"
+ok "TLS, wrong CA: one error naming the certificate check and the file, $((f1 - f0)) frames in 3 s, $((n1 - n0)) retries"
+
+# No client certificate for a broker that wants one: said so (after TLS 1.3's handshake the
+# refusal arrives as an alert, which libmosquitto only writes to its log).
+kill "$BRIDGE_PID"; wait "$BRIDGE_PID" 2>/dev/null
+ev_bridge_start simtest bridge7 "$HPORT" --mqtt.host=127.0.0.1 --mqtt.port="$BPORT" --mqtt.ca_file="$T/ca.pem"
+WAIT_SECS=30 wait_for grep -q '^<3>.*MQTT: broker.*the broker wants a client certificate' "$TMP/bridge7.err" \
+	|| fail "a refused client certificate is not logged: $(grep MQTT "$TMP/bridge7.err")"
+ok "TLS, no client certificate: the error says the broker wants one"
