@@ -19,7 +19,7 @@ say = @printf '%s %s\n' $(1) $(2);
 endif
 
 PKGS      := libavcodec libavformat libavutil libswscale libturbojpeg libconfig libsystemd \
-             libcrypto expat libmicrohttpd libpcap zlib libmosquitto
+             libcrypto expat libmicrohttpd libpcap zlib libmosquitto libssl
 TEST_PKGS := cmocka
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
