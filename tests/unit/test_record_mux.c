@@ -19,16 +19,14 @@
 #include <libavformat/avformat.h>
 
 #include "media/adts.h"
-#include "media/tpenc.h"
 #include "record/mux.h"
 #include "record/tap.h"
 #include "sim/sim_aac.h"
 #include "util/clock.h"
+#include "tu_av.h"
 
 #define FPS      15
 #define SECS     3
-#define VIDEO_US (1000000u / FPS)
-#define AUDIO_US (1000000u * SIM_AAC_FRAME / SIM_AAC_RATE)
 
 /* What the tap hands a subscriber: every AU, in order, referenced. */
 struct seen {
@@ -44,49 +42,6 @@ static void keep(void *ctx, const struct rec_au *au)
 	s->au[s->n] = *au;
 	s->au[s->n].buf = av_buffer_ref(au->buf);
 	s->n++;
-}
-
-/* SECS seconds of camera stream into a tap, interleaved by time as a camera sends them:
- * video at FPS, and with_audio AAC frames every 64 ms (starting just after the first
- * picture, as cam-sim's do).  *n_audio = AAC frames fed. */
-static void camera(struct tap *t, struct tap_params *p, int with_audio, unsigned *n_audio)
-{
-	struct tpenc *enc;
-	struct sim_aac *aac = NULL;
-	/* ending now: a pre-roll older than a few seconds is not replayed */
-	uint64_t t0 = clock_mono_us() - SECS * 1000000ull, vt = t0, at = t0 + 1000;
-	unsigned frames = 0;
-
-	*n_audio = 0;
-	assert_int_equal(tpenc_open(1, 160, 96, FPS, FPS, &enc), 0);
-	if (with_audio)
-		assert_int_equal(sim_aac_open(&aac), 0);
-	while (frames < SECS * FPS) {
-		const uint8_t *d;
-		size_t len;
-		int key = 0;
-
-		if (aac && at < vt) {
-			if (sim_aac_next(aac, &d, &len) > 0) {
-				struct au a = { .data = d, .len = len, .codec = AU_AAC, .recv_us = at };
-				tap_feed(t, &a);
-				++*n_audio;
-			}
-			at += AUDIO_US;
-			continue;
-		}
-		assert_true(tpenc_next(enc, frames, &d, &len, &key) >= 0);
-		if (len) {
-			struct au v = { .data = d, .len = len, .codec = AU_H264, .keyframe = key,
-					.recv_us = vt };
-			tap_feed(t, &v);
-		}
-		vt += VIDEO_US;
-		frames++;
-	}
-	assert_int_equal(tap_get_params(t, p), 0);
-	tpenc_free(enc);
-	sim_aac_free(aac);
 }
 
 struct track {
@@ -171,7 +126,8 @@ static struct tap *stream(struct seen *s, struct tap_params *p, int with_audio, 
 	struct tap *t;
 
 	assert_int_equal(tap_new(&t, 10000000, 8 << 20), 0);
-	camera(t, p, with_audio, n_audio);
+	*n_audio = tu_av_camera(tap_feed, t, SECS, FPS, with_audio);
+	assert_int_equal(tap_get_params(t, p), 0);
 	s->n = 0;
 	assert_int_equal(tap_subscribe(t, keep, s, TAP_PREROLL), 0);
 	tap_unsubscribe(t, keep, s);
