@@ -232,21 +232,41 @@ int mux_open_ts(struct mux **out, mux_write_fn fn, void *ctx, const struct tap_p
 }
 
 /* The audio track, described by the camera's first AAC frame.  MP4 wants raw AAC frames
- * and the AudioSpecificConfig (aac_adtstoasc makes both); MPEG-TS carries ADTS as it is. */
+ * and the AudioSpecificConfig (aac_adtstoasc makes both); MPEG-TS carries ADTS as it is.
+ * Whatever can fail comes before the stream is added: a refused frame leaves no trace. */
 static int add_audio(struct mux *m, const struct rec_au *au)
 {
-	uint8_t asc[ADTS_MAX_ASC];
+	uint8_t asc[ADTS_MAX_ASC], *ed = NULL;
 	struct adts_info ai;
-	AVStream *st;
 	AVCodecParameters *par;
+	AVStream *st;
 	int r, asc_len = 0;
 
 	if ((r = adts_parse(au->buf->data, au->len, &ai)) < 0)
 		return r;
-	if (!m->ts && (asc_len = adts_asc(au->buf->data, au->len, asc, sizeof(asc))) < 0)
-		return asc_len;
-	if (!(st = avformat_new_stream(m->oc, NULL)))
+	if (!m->ts) {
+		if ((asc_len = adts_asc(au->buf->data, au->len, asc, sizeof(asc))) < 0)
+			return asc_len;
+		if (!(ed = av_mallocz((size_t)asc_len + AV_INPUT_BUFFER_PADDING_SIZE)))
+			return -ENOMEM;
+		memcpy(ed, asc, (size_t)asc_len);
+		if (av_bsf_alloc(av_bsf_get_by_name("aac_adtstoasc"), &m->absf) < 0) {
+			av_free(ed);
+			return -ENOSYS;
+		}
+		m->absf->par_in->codec_type = AVMEDIA_TYPE_AUDIO;
+		m->absf->par_in->codec_id = AV_CODEC_ID_AAC;
+		if (av_bsf_init(m->absf) < 0) {
+			av_bsf_free(&m->absf);
+			av_free(ed);
+			return -ENOSYS;
+		}
+	}
+	if (!(st = avformat_new_stream(m->oc, NULL))) {
+		av_bsf_free(&m->absf);
+		av_free(ed);
 		return -ENOMEM;
+	}
 	st->time_base = (AVRational){ 1, ai.sample_rate };
 	par = st->codecpar;
 	par->codec_type = AVMEDIA_TYPE_AUDIO;
@@ -254,18 +274,10 @@ static int add_audio(struct mux *m, const struct rec_au *au)
 	par->sample_rate = ai.sample_rate;
 	par->frame_size = (int)ai.samples;
 	av_channel_layout_default(&par->ch_layout, ai.channels);
+	par->extradata = ed;
+	par->extradata_size = asc_len;
 	m->aidx = st->index;   /* from here on the track is in the header */
 	m->ainfo = ai;
-	if (m->ts)
-		return 0;
-	if (!(par->extradata = av_mallocz((size_t)asc_len + AV_INPUT_BUFFER_PADDING_SIZE)))
-		return -ENOMEM;
-	memcpy(par->extradata, asc, (size_t)asc_len);
-	par->extradata_size = asc_len;
-	if ((r = av_bsf_alloc(av_bsf_get_by_name("aac_adtstoasc"), &m->absf)) < 0 ||
-	    (r = avcodec_parameters_copy(m->absf->par_in, par)) < 0 ||
-	    (r = av_bsf_init(m->absf)) < 0)
-		return r == AVERROR(ENOMEM) ? -ENOMEM : -ENOSYS;
 	return 0;
 }
 
@@ -390,6 +402,10 @@ static int hold(struct mux *m, const struct rec_au *au, char *err, size_t n)
 
 int mux_write(struct mux *m, const struct rec_au *au, char *err, size_t n)
 {
+	if (m->failed) {
+		snprintf(err, n, "an earlier write failed");
+		return -EIO;
+	}
 	if (!m->header_done)
 		return hold(m, au, err, n);
 	return write_au(m, au, err, n);

@@ -186,6 +186,40 @@ static void test_mp4_with_audio(void **state)
 	tap_free(t);
 }
 
+/* A hostile camera's "AAC": frames that are not ADTS, that lie about their length, or that
+ * belong to another stream (another rate) are left out, even as the first frame; the rest
+ * of the sound and all the pictures are written. */
+static void test_mp4_bad_audio_left_out(void **state)
+{
+	static struct seen s;
+	struct tap_params p;
+	struct track v, a;
+	unsigned n_audio, k = 0, bad = 0;
+	struct tap *t;
+	off_t early;
+
+	(void)state;
+	t = stream(&s, &p, 1, &n_audio);
+	for (unsigned i = 0; i < s.n; i++) {
+		uint8_t *d = s.au[i].buf->data;
+
+		if (s.au[i].codec != AU_AAC || k++ % 4)
+			continue;
+		switch (bad++ % 3) {
+		case 0: memset(d, 0x5a, s.au[i].len); break;            /* garbage */
+		case 1: s.au[i].len--; break;                           /* length lies */
+		case 2: d[2] = (uint8_t)((d[2] & ~0x3c) | (3 << 2)); break;   /* 48 kHz */
+		}
+	}
+	via_mp4(&s, &p, &v, &a, &early);
+	assert_int_equal(v.packets, SECS * FPS);
+	assert_true(a.present);
+	assert_int_equal(a.sample_rate, SIM_AAC_RATE);
+	assert_int_equal(a.packets, n_audio - bad);
+	assert_int_equal(a.decoded, a.packets);
+	tap_free(t);
+}
+
 struct membuf {
 	uint8_t *data;
 	size_t len;
@@ -315,6 +349,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mp4_with_audio),
 		cmocka_unit_test(test_ts_with_audio),
+		cmocka_unit_test(test_mp4_bad_audio_left_out),
 		cmocka_unit_test(test_video_only),
 		cmocka_unit_test(test_ring_with_audio),
 	};
