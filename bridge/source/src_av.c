@@ -106,7 +106,7 @@ static void push_audio(struct src *s, struct src_aac *aac, const AVPacket *pkt)
 
 	if (src_aac_frame(aac, pkt, &au.data, &au.len) <= 0)
 		return;
-	STATUS_UPDATE(s->st, cs->bytes_in += au.len;);
+	STATUS_UPDATE(s->st, cs->audio_frames_in++;);
 	(void)auq_push(s->q, &au);
 }
 

@@ -37,7 +37,7 @@ static void on_aac(struct bc_src *b, const struct bcmedia_pkt *p)
 
 	if (!au.len)
 		return;
-	STATUS_UPDATE(b->s->st, cs->bytes_in += p->data_len;);
+	STATUS_UPDATE(b->s->st, cs->audio_frames_in++;);
 	(void)auq_push(b->s->q, &au);
 }
 

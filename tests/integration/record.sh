@@ -116,6 +116,8 @@ PY
 	[ -z "$err" ] || fail "$1: audio decoding errors: $err"
 }
 audio_matches "$CLIP"
+afr() { curl -fsS "$BASE/api/v1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["audio_frames_in"])'; }
+[ "$(afr)" -gt 50 ] || fail "status: audio_frames_in $(afr), want the camera's AAC frames counted"
 # recweb lists it (when its routes are there).
 if curl -fsS "$BASE/api/v1/recordings" >"$TMP/list.json" 2>/dev/null; then
 	grep -q "$(basename "$CLIP")" "$TMP/list.json" || fail "/api/v1/recordings does not list the clip"
@@ -261,7 +263,8 @@ curl -fsS -X POST "$BASE/api/v1/record?seconds=2" >/dev/null || fail "POST recor
 WAIT_SECS=30 wait_for clips_done 1 || fail "H.265: no clip"
 CLIP=$(newest_clip)
 codec=$(ffprobe -v error -show_entries stream=codec_name,codec_tag_string -of csv=p=0 "$CLIP")
-[ "$codec" = "hevc,hvc1" ] || fail "H.265 clip: $codec, want hevc,hvc1"
+[ "$codec" = "hevc,hvc1" ] || fail "H.265 clip: $codec, want hevc,hvc1 (one track: this camera has no sound)"
+[ "$(afr)" = 0 ] || fail "status: audio_frames_in $(afr) from a camera without sound"
 decode_markers "$CLIP" "$TMP/m265"
 timeout 30 ffmpeg -v error -y -i "$BASE/stream.ts" -frames:v 20 -fps_mode passthrough \
 	-enc_time_base -1 -f rawvideo -pix_fmt yuv420p "$TMP/ts265.yuv" || fail "H.265 /stream.ts"
