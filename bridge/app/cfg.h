@@ -102,6 +102,9 @@ struct cfg {
 		int pre_seconds, pre_max_mb;
 		int post_seconds, max_seconds;
 		int on_motion, always;
+		char on_types[96];              /* "motion,people,…"; "" = as on_motion says */
+		unsigned on_mask;               /* resolved: alarm types that record (bit = enum
+		                                   ev_type), from on_types or on_motion */
 		int segment_seconds;
 		int max_age_days, max_total_mb; /* retention (record/retain.c) */
 	} record;

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "event/event.h"
+
 /* For libavformat URLs: where the userinfo is ("scheme://USERINFO@host"), if any. */
 static int av_userinfo(const char *s, const char **ui, const char **at)
 {
@@ -201,6 +203,15 @@ int cfg_finish_diag(struct cfg *c, struct diag *d)
 	if (c->mqtt.host[0] && !c->mqtt.topic_prefix[0])
 		cfg_key_error(d, c, cfg_key_index("mqtt.topic_prefix"), "empty (topics would start "
 			      "with the camera name)");
+
+	/* on_motion = true is the shorthand for every alarm type; on_types chooses.  (Its
+	 * check already refused a bad list: it cannot fail here.) */
+	(void)cfg_parse_alarm_types(c->record.on_types, &c->record.on_mask, m, sizeof(m));
+	if (!c->record.on_types[0] && c->record.on_motion)
+		c->record.on_mask = (1u << (EV_FACE + 1)) - 1;
+	else if (c->record.on_types[0] && c->record.on_motion)
+		cfg_warn(c, d, "record.on_motion is ignored: record.on_types (\"%s\") says which "
+			 "alarms record", c->record.on_types);
 
 	c->log.level += c->verbose;
 	if (c->log.level > LOG_DEBUG)

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "app/cfg.h"
+#include "event/event.h"
 #include "http/jpegcache.h"
 #include "hub/hub.h"
 #include "record/rec.h"
@@ -70,12 +71,12 @@ int recapp_start(struct recapp *ra, const struct cfg *c, struct hub *hub, struct
 	struct rec_opts ro = {
 		.dir = c->record.dir, .camera = c->name, .pre_seconds = c->record.pre_seconds,
 		.post_seconds = c->record.post_seconds, .max_seconds = c->record.max_seconds,
-		.segment_seconds = c->record.segment_seconds, .on_motion = c->record.on_motion,
+		.segment_seconds = c->record.segment_seconds, .on_types = c->record.on_mask,
 		.always = c->record.always, .queue_bytes = pre_bytes + REC_QUEUE_SPARE,
 		.events = ev, .hub = hub, .st = st, .thumb = write_thumb,
 		.clip_closed = clip_closed, .clip_closed_ctx = ra,
 	};
-	char err[256];
+	char err[256], on[96] = "";
 	int r;
 
 	memset(ra, 0, sizeof(*ra));
@@ -104,9 +105,12 @@ int recapp_start(struct recapp *ra, const struct cfg *c, struct hub *hub, struct
 		recapp_stop(ra);
 		return r;
 	}
-	log_info("recording to %s/%s (%s%s%d s pre-roll)", c->record.dir, c->name,
-		 c->record.always ? "always, " : "", c->record.on_motion ? "on motion, " : "",
-		 c->record.pre_seconds);
+	for (int t = EV_MOTION; t <= EV_FACE; t++)
+		if (c->record.on_mask & (1u << t))
+			snprintf(on + strlen(on), sizeof(on) - strlen(on), "%s%s",
+				 on[0] ? "," : "on ", ev_type_name((enum ev_type)t));
+	log_info("recording to %s/%s (%s%s%s%d s pre-roll)", c->record.dir, c->name,
+		 c->record.always ? "always, " : "", on, on[0] ? ", " : "", c->record.pre_seconds);
 	return 0;
 }
 

@@ -6,8 +6,8 @@
 #    sidecar and the 320-px thumbnail are there; the duration is about pre + seconds;
 #  - SIGUSR1 starts a clip too (trigger "signal"); POST /api/v1/record/stop ends one early;
 #    a GET is refused (405), a bad duration is refused (400);
-#  - motion (cam-sim's control FIFO) starts a clip when record.on_motion is on (when the
-#    source publishes motion events on the bus);
+#  - record.on_types = people: plain motion (cam-sim's control FIFO) records nothing, a people
+#    alarm (reported with motion, as cameras do) starts a clip named "people", with pre-roll;
 #  - GET /stream.ts read by ffmpeg: the first frame an I-frame near the live one, markers
 #    consecutive, frames bit-identical to the clip's; 10 viewers cost no more decoding;
 #  - output.udp: a UDP receiver gets the same stream;
@@ -34,7 +34,7 @@ wait_for test -p "$FIFO" || { cat "$TMP/sim.err"; fail "cam-sim did not start"; 
 "$BRIDGE" --name $NAME --source "bc-udp://admin:$PW@127.0.0.1:$DPORT/main?uid=$UID_" \
 	--output "$TMP/out.yuv" --size 320x180 --fps $FPS --hwaccel none --http 127.0.0.1:$HP \
 	--record.dir="$RDIR" --record.pre_seconds=$PRE --record.post_seconds=2 \
-	--record.on_motion=true --http.max_connections=40 >"$TMP/bridge.err" 2>&1 &
+	--record.on_types=people --http.max_connections=40 >"$TMP/bridge.err" 2>&1 &
 BPID=$!; PIDS+=($BPID)
 WAIT_SECS=15 wait_for bash -c "curl -fsS $BASE/api/v1/status | grep -q '\"state\":\"streaming\"'" ||
 	{ cat "$TMP/bridge.err"; fail "the bridge is not streaming"; }
@@ -120,24 +120,31 @@ d=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$(newest_clip)")
 python3 -c "import sys; sys.exit(0 if float('$d') < 20 else 1)" || fail "stopped clip lasts $d s"
 ok "record/stop ended a 60-s clip after $d s"
 
-# ---- motion -----------------------------------------------------------------------------------
-if grep -rqs 'EV_MOTION' "$ROOT"/bridge/source/*.c "$ROOT"/bridge/bc/*.c; then
-	sleep $((PRE + 1))   # the pre-roll fills again after the stopped clip
-	T=$(mono_us)
-	echo motion >"$FIFO"
-	WAIT_SECS=40 wait_for clips_done 4 || fail "motion: no clip"
-	TRIG=$(frame_at "$T")
-	grep -q '"trigger":"motion"' "$RDIR"/$NAME/*/*.json || fail "motion clip not marked motion"
-	decode_markers "$(newest_clip)" "$TMP/m4"
-	first=$(head -n 1 "$TMP/m4") last=$(tail -n 1 "$TMP/m4")
-	[ $((TRIG - first)) -ge $((PRE * FPS)) ] ||
-		fail "motion pre-roll: first marker $first, alarm at frame $TRIG"
-	[ $((last - TRIG)) -ge $((2 * FPS - 3)) ] ||
-		fail "motion clip ends at $last, less than post_seconds after the alarm at $TRIG"
-	ok "motion clip: frames $first..$last around the alarm at frame $TRIG"
-else
-	echo "note: motion trigger not exercised (the source publishes no motion events yet)"
-fi
+# ---- alarms: record.on_types = people -----------------------------------------------------------
+# events_total TYPE: how many TYPE events (start and end) the bridge published.
+events_total() { curl -fsS "$BASE/metrics" | awk -v t="type=\"$1\"}" 'index($0, "cam_bridge_events_total{") == 1 && index($0, t) { print $2 }'; }
+json_count() { ls "$RDIR"/$NAME/*/*.json 2>/dev/null | wc -l; }
+sleep $((PRE + 1))   # the pre-roll fills again after the stopped clip
+m0=$(events_total motion) j0=$(json_count)
+echo motion >"$FIFO"   # plain motion: 3 s, then its end
+motion_seen() { [ "$(events_total motion)" -ge $((m0 + 2)) ]; }
+WAIT_SECS=20 wait_for motion_seen ||
+	fail "plain motion: the bridge saw no motion start and end ($(events_total motion) events, was $m0)"
+[ "$(json_count)" = "$j0" ] || fail "plain motion started a clip though record.on_types = people"
+curl -fsS "$BASE/api/v1/status" | grep -q '"active":false' || fail "plain motion: a clip is being written"
+ok "record.on_types = people: a plain motion alarm (start and end) recorded nothing"
+T=$(mono_us)
+echo "alarm people 2" >"$FIFO"
+WAIT_SECS=40 wait_for clips_done 4 || fail "people alarm: no clip"
+TRIG=$(frame_at "$T")
+grep -q '"trigger":"people"' "$(newest_clip | sed 's/mp4$/json/')" || fail "people clip not marked people: $(cat "$(newest_clip | sed 's/mp4$/json/')")"
+decode_markers "$(newest_clip)" "$TMP/m4"
+first=$(head -n 1 "$TMP/m4") last=$(tail -n 1 "$TMP/m4")
+[ $((TRIG - first)) -ge $((PRE * FPS)) ] ||
+	fail "people pre-roll: first marker $first, alarm at frame $TRIG"
+[ $((last - TRIG)) -ge $((2 * FPS - 3)) ] ||
+	fail "people clip ends at $last, less than post_seconds after the alarm at $TRIG"
+ok "people alarm: clip \"people\", frames $first..$last around the alarm at frame $TRIG"
 # ---- GET /stream.ts ---------------------------------------------------------------------------
 # One reader while a clip is written: its frames are the clip's, bit for bit (same AUs).
 curl -fsS -X POST "$BASE/api/v1/record?seconds=4" >/dev/null || fail "POST record"
