@@ -425,5 +425,7 @@ void rec_stop(struct rec *r)
 	pthread_cond_signal(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 	pthread_join(r->th, NULL);
+	if (r->o.st)
+		STATUS_UPDATE(r->o.st, cs->rec_enabled = 0;);
 	rec_free(r);
 }

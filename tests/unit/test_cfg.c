@@ -587,6 +587,9 @@ static void test_reload(void **state)
 	assert_int_equal(next.output.fps, 5);
 	assert_int_equal(cfg_changed_keys(&cur, &next, changed, sizeof(changed)), 3);
 	assert_string_equal(changed, "camera.source, camera.password, output.fps");
+	assert_int_equal(cfg_changed_prefix(&cur, &next, "camera."), 2);
+	assert_int_equal(cfg_changed_prefix(&cur, &next, "output.fps"), 1);
+	assert_int_equal(cfg_changed_prefix(&cur, &next, "record."), 0);
 	assert_int_equal(cfg_changed_keys(&next, &next, changed, sizeof(changed)), 0);
 }
 
