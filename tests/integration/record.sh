@@ -10,6 +10,8 @@
 #    alarm (reported with motion, as cameras do) starts a clip named "people", with pre-roll;
 #  - GET /stream.ts read by ffmpeg: the first frame an I-frame near the live one, markers
 #    consecutive, frames bit-identical to the clip's; 10 viewers cost no more decoding;
+#  - meanwhile a /stream.ts viewer that never reads is cut (reset) after the stall timeout
+#    (10 s) and counted, without the others missing a frame;
 #  - output.udp: a UDP receiver gets the same stream;
 #  - the same from an H.265 camera (clip tagged hvc1);
 #  - wake = on-demand: a /stream.ts viewer wakes the camera, which sleeps again after.
@@ -146,6 +148,33 @@ first=$(head -n 1 "$TMP/m4") last=$(tail -n 1 "$TMP/m4")
 	fail "people clip ends at $last, less than post_seconds after the alarm at $TRIG"
 ok "people alarm: clip \"people\", frames $first..$last around the alarm at frame $TRIG"
 # ---- GET /stream.ts ---------------------------------------------------------------------------
+# A viewer that never reads, beside the honest ones below: cut after the stall timeout.
+stalled_total() { curl -fsS "$BASE/metrics" | awk '/^cam_bridge_http_viewers_stalled_total/ { print $2 }'; }
+S0=$(stalled_total)
+python3 - "$HP" "$TMP/stall" >"$TMP/stall.out" 2>&1 <<'PY' &
+import os, socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /stream.ts HTTP/1.1\r\nHost: x\r\n\r\n")
+t0 = time.monotonic()
+while not os.path.exists(sys.argv[2] + ".go") and time.monotonic() - t0 < 90:
+    time.sleep(0.2)          # reads nothing meanwhile
+s.settimeout(3)
+got = 0
+try:
+    while True:
+        d = s.recv(65536)
+        if not d: break
+        got += len(d)
+    print("closed", got)
+except ConnectionResetError:
+    print("reset", got)
+except socket.timeout:
+    print("open", got)       # still streaming: not cut
+PY
+STALL_PID=$!; PIDS+=($STALL_PID)
+STALL_T0=$(mono_us)
 # One reader while a clip is written: its frames are the clip's, bit for bit (same AUs).
 curl -fsS -X POST "$BASE/api/v1/record?seconds=4" >/dev/null || fail "POST record"
 T0=$(mono_us)
@@ -205,6 +234,14 @@ for i in $(seq 10); do
 	[ "$s" -gt 50000 ] || fail "viewer $i got only $s bytes"
 done
 ok "10 /stream.ts viewers: $((d3 - d2)) frames decoded in 4 s (alone: $((d1 - d0)))"
+stall_cut() { [ "$(stalled_total)" -gt "$S0" ]; }
+WAIT_SECS=30 wait_for stall_cut || fail "a /stream.ts viewer that reads nothing was not cut"
+STALL_S=$((($(mono_us) - STALL_T0) / 1000000))
+[ "$(stalled_total)" = $((S0 + 1)) ] || fail "$(stalled_total) viewers cut, want only the one that reads nothing"
+touch "$TMP/stall.go"; wait $STALL_PID
+read -r how got <"$TMP/stall.out"
+[ "$how" = reset ] || [ "$how" = closed ] || fail "the viewer that reads nothing: $(cat "$TMP/stall.out")"
+ok "a /stream.ts viewer that read nothing was cut (seen ${STALL_S} s after it connected; it had $got bytes); the others kept every frame"
 
 kill $BPID; wait $BPID
 grep -E 'ERROR|AddressSanitizer' "$TMP/bridge.err" && fail "errors in the bridge's log"

@@ -17,6 +17,7 @@
 
 #include <libavformat/avformat.h>
 
+#include "tu_h264.h"
 #include "event/event.h"
 #include "record/rec.h"
 #include "record/tap.h"
@@ -24,12 +25,6 @@
 
 #define FPS 25
 #define GOP 10
-
-static const uint8_t params[] = {
-	0x00, 0x00, 0x00, 0x01, 0x67, 0x42, 0xc0, 0x0a, 0xd9, 0x04, 0x7b, 0x01, 0x10, 0x00, 0x00,
-	0x03, 0x00, 0x10, 0x00, 0x00, 0x03, 0x01, 0x40, 0xf1, 0x22, 0x64, 0x80,
-	0x00, 0x00, 0x00, 0x01, 0x68, 0xcb, 0x83, 0xcb, 0x20,
-};
 
 struct fx {
 	char dir[64];
@@ -46,20 +41,7 @@ static void feed(struct fx *x, double secs)
 	unsigned end = x->n + (unsigned)(secs * FPS);
 
 	for (; x->n < end; x->n++) {
-		int key = x->n % GOP == 0;
-		size_t len = 0;
-
-		if (key) {
-			memcpy(au, params, sizeof(params));
-			len = sizeof(params);
-		}
-		memcpy(au + len, (const uint8_t[]){ 0, 0, 0, 1, key ? 0x65 : 0x41 }, 5);
-		len += 5;
-		memset(au + len, 0x80 | (x->n & 0x3f), 200);
-		len += 200;
-		struct au a = { .data = au, .len = len, .codec = AU_H264, .keyframe = key,
-				.recv_us = clock_mono_us() };
-		tap_feed(x->tap, &a);
+		tu_h264_feed(x->tap, au, sizeof(au), x->n, x->n % GOP == 0, 200);
 		usleep(1000000 / FPS);
 	}
 }
