@@ -9,6 +9,7 @@ DESTDIR  ?=
 SAN      ?=
 FUZZ_SECONDS ?= 60
 V        ?= 0
+NPROC    := $(shell nproc 2>/dev/null || echo 2)
 
 # `make` prints one line per step (CC file, AR lib, LD program); `make V=1` the full commands.
 ifeq ($(V),1)
@@ -18,7 +19,7 @@ say = @printf '%s %s\n' $(1) $(2);
 endif
 
 PKGS      := libavcodec libavformat libavutil libswscale libturbojpeg libconfig libsystemd \
-             libcrypto expat libmicrohttpd libpcap zlib libmosquitto
+             libcrypto expat libmicrohttpd libpcap zlib libmosquitto libssl
 TEST_PKGS := cmocka
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -122,7 +123,7 @@ deps:
 # `make check` is what the README and CI run: packages, the build under gcc, every test, the
 # unit tests again under ASan+UBSan, a clang -Werror build, the fuzzers, and the VM test.
 check: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(NPROC) all
 	@tests/run-all.sh
 
 check-unit: all
@@ -139,7 +140,7 @@ check-sanitize:
 	@SAN_SCRIPTS=all tests/run.sh san
 
 clang:
-	@$(MAKE) --no-print-directory BUILD=build/clang CC=clang all
+	@$(MAKE) --no-print-directory -j$(NPROC) BUILD=build/clang CC=clang all
 
 check-vm: all
 	@tests/run.sh vm
@@ -168,7 +169,7 @@ bench-smoke: all
 # Only what the demo runs: the build packages and the two programs, no test binaries.
 demo:
 	@tests/deps.sh demo
-	@$(MAKE) --no-print-directory progs
+	@$(MAKE) --no-print-directory -j$(NPROC) progs
 	@tests/demo.sh
 
 # Programs, units, udev rule, modprobe generator, examples, man pages; PREFIX, DESTDIR honoured

@@ -125,6 +125,9 @@ struct cfg {
 		char topic_prefix[128];
 		char discovery_prefix[128];     /* "" = no Home Assistant discovery */
 		int tls;
+		char ca_file[CFG_PATH_MAX + 1]; /* "" = the system CAs; set: TLS on */
+		char cert_file[CFG_PATH_MAX + 1];       /* client certificate, "" = none */
+		char key_file[CFG_PATH_MAX + 1];
 		/* resolved by cfg_finish: */
 		enum cfg_pw_source password_source;
 	} mqtt;

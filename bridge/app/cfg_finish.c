@@ -8,6 +8,7 @@
 #include <syslog.h>
 
 #include "event/event.h"
+#include "event/mqtt_tls.h"
 
 /* For libavformat URLs: where the userinfo is ("scheme://USERINFO@host"), if any. */
 static int av_userinfo(const char *s, const char **ui, const char **at)
@@ -129,6 +130,41 @@ static void resolve_camera(struct cfg *c, struct diag *d)
 	}
 }
 
+/* The MQTT TLS files, read as the MQTT thread will read them, so that --check-config and a
+ * reload catch a wrong file rather than the first connection attempt. */
+static void check_mqtt_tls(struct cfg *c, struct diag *d)
+{
+	static const char *const keys[] = {
+		[MQTT_TLS_CA] = "mqtt.ca_file", [MQTT_TLS_CERT] = "mqtt.cert_file",
+		[MQTT_TLS_KEY] = "mqtt.key_file",
+	};
+	struct mqtt_tls_opts o = {
+		.host = c->mqtt.host, .ca_file = c->mqtt.ca_file, .cert_file = c->mqtt.cert_file,
+		.key_file = c->mqtt.key_file,
+	};
+	enum mqtt_tls_file which;
+	SSL_CTX *ctx;
+	char m[1400];
+
+	if (!c->mqtt.host[0] || (!c->mqtt.tls && !c->mqtt.ca_file[0] && !c->mqtt.cert_file[0] &&
+				 !c->mqtt.key_file[0]))
+		return;
+	if (!c->mqtt.cert_file[0] != !c->mqtt.key_file[0]) {
+		cfg_key_error(d, c, cfg_key_index(c->mqtt.cert_file[0] ? "mqtt.key_file" :
+						  "mqtt.cert_file"),
+			      "required with %s (a client certificate needs both)",
+			      c->mqtt.cert_file[0] ? "mqtt.cert_file" : "mqtt.key_file");
+		return;
+	}
+	if (mqtt_tls_ctx_new(&o, NULL, &ctx, &which, m, sizeof(m)) < 0) {
+		cfg_key_error(d, c, cfg_key_index(which ? keys[which] : "mqtt.host"), "%s", m);
+		return;
+	}
+	SSL_CTX_free(ctx);
+	if (c->mqtt.key_file[0])
+		cfg_warn_readable(c, d, "mqtt.key_file", c->mqtt.key_file);
+}
+
 int cfg_finish_diag(struct cfg *c, struct diag *d)
 {
 	int n0 = d->n;
@@ -203,6 +239,7 @@ int cfg_finish_diag(struct cfg *c, struct diag *d)
 	if (c->mqtt.host[0] && !c->mqtt.topic_prefix[0])
 		cfg_key_error(d, c, cfg_key_index("mqtt.topic_prefix"), "empty (topics would start "
 			      "with the camera name)");
+	check_mqtt_tls(c, d);
 
 	/* on_motion = true is the shorthand for every alarm type; on_types chooses.  (Its
 	 * check already refused a bad list: it cannot fail here.) */

@@ -119,6 +119,7 @@ int cfg_load_diag(struct cfg *c, const char *path, struct diag *d);
 
 /* ---- cfg_secret.c ---- */
 void cfg_secret_perms(struct cfg *c, struct diag *d, int ki, const char *file, int line);
+void cfg_warn_readable(struct cfg *c, struct diag *d, const char *key, const char *file);
 /* First of URL, inline, file, credential wins; out holds the inline value on entry. */
 void cfg_resolve_password(struct cfg *c, struct diag *d, const char *what, int url_has,
 			  const char *url_pw, char *out, size_t outlen, int ki_file,

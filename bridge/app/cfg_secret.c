@@ -34,6 +34,17 @@ void cfg_secret_perms(struct cfg *c, struct diag *d, int ki, const char *file, i
 		     file, line, k->path, file, (unsigned)(st.st_mode & 07777));
 }
 
+/* A file holding a secret (password, private key) that group/other can read earns a
+ * warning naming the key. */
+void cfg_warn_readable(struct cfg *c, struct diag *d, const char *key, const char *file)
+{
+	struct stat st;
+
+	if (stat(file, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)))
+		cfg_warn(c, d, "%s: %s is readable by group/other (mode %04o): chmod 600 it", key,
+			 file, (unsigned)(st.st_mode & 07777));
+}
+
 /* Reads a one-line secret (a trailing newline is dropped).  Errors name the file, never the
  * content. */
 static int read_secret(const char *path, char *out, size_t outlen, char *msg, size_t n)
@@ -149,15 +160,11 @@ void cfg_resolve_password(struct cfg *c, struct diag *d, const char *what, int u
 		snprintf(out, outlen, "%s", url_pw);
 		break;
 	case CFG_PW_FILE: {
-		struct stat st;
-
 		if (read_secret(file, out, outlen, m, sizeof(m))) {
 			cfg_key_error(d, c, ki_file, "%s", m);
 			break;
 		}
-		if (stat(file, &st) == 0 && (st.st_mode & (S_IRGRP | S_IROTH)))
-			cfg_warn(c, d, "%s: %s is readable by group/other (mode %04o): chmod 600 it",
-			     cfg_keys[ki_file].path, file, (unsigned)(st.st_mode & 07777));
+		cfg_warn_readable(c, d, cfg_keys[ki_file].path, file);
 		break;
 	}
 	case CFG_PW_CREDENTIAL:

@@ -32,10 +32,11 @@ static void http_base(const struct cfg *c, char *out, size_t n)
 
 static void start_mqtt(struct notify *n, const struct cfg *c, struct ev_bus *bus)
 {
-	char base[300], snap[320] = "", page[320] = "";
+	char base[300], snap[320] = "", page[320] = "", msg[1400];
 	struct mqtt_opts mo = {
 		.host = c->mqtt.host, .port = c->mqtt.port, .user = c->mqtt.user,
-		.password = c->mqtt.password, .tls = c->mqtt.tls,
+		.password = c->mqtt.password, .tls = c->mqtt.tls, .ca_file = c->mqtt.ca_file,
+		.cert_file = c->mqtt.cert_file, .key_file = c->mqtt.key_file,
 		.topic_prefix = c->mqtt.topic_prefix, .discovery_prefix = c->mqtt.discovery_prefix,
 		.camera = c->name, .snapshot_url = snap, .page_url = page, .version = CB_VERSION,
 	};
@@ -46,9 +47,10 @@ static void start_mqtt(struct notify *n, const struct cfg *c, struct ev_bus *bus
 		snprintf(snap, sizeof(snap), "%s/snapshot.jpg", base);
 		snprintf(page, sizeof(page), "%s/", base);
 	}
-	r = mqtt_start(&mo, bus, &n->mqtt);
+	r = mqtt_start(&mo, bus, &n->mqtt, msg, sizeof(msg));
 	if (r < 0)
-		log_err("MQTT: cannot start (%s:%d): %s", c->mqtt.host, c->mqtt.port, strerror(-r));
+		log_err("MQTT: cannot start (%s:%d): %s", c->mqtt.host, c->mqtt.port,
+			msg[0] ? msg : strerror(-r));
 	else
 		log_info("MQTT: publishing to %s:%d as %s/%s", c->mqtt.host, c->mqtt.port,
 			 c->mqtt.topic_prefix, c->name);

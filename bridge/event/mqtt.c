@@ -15,6 +15,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "event/mqtt_tls.h"
 #include "util/clock.h"
 #include "util/log.h"
 
@@ -35,6 +36,7 @@ struct mqtt {
 	char snapshot_url[320], page_url[320];
 	char base[200];         /* PREFIX/CAMERA */
 	char id[80];            /* cam-bridge_CAMERA: HA unique ids and device identifier */
+	char ca[1100];          /* what the broker's certificate is checked against */
 	int port, tls;
 
 	struct ev_bus *bus;
@@ -54,6 +56,9 @@ struct mqtt {
 
 	/* the thread's own */
 	int conn, full, logged;
+	int tls_logged;         /* a TLS failure was logged since the last connect */
+	struct mqtt_tls_fail fail;      /* this attempt's, recorded by the handshake */
+	char tls_err[160];      /* libmosquitto's last OpenSSL error message */
 	uint64_t attempt_ms, next_try_ms;
 	unsigned backoff_ms;
 };
@@ -229,14 +234,20 @@ static void flush(struct mqtt *m)
 			pub(m, "event", json, 0);
 }
 
-/* Logged once per change between up and down, not once per retry. */
-static void down(struct mqtt *m, const char *why)
+/* Logged once per change between up and down, not once per retry; a TLS failure (the
+ * certificate check, a client certificate refused) also when the broker was already down
+ * for another reason, as an error: retrying will not mend it. */
+static void down_log(struct mqtt *m, const char *why, int tls)
 {
 	uint64_t now = clock_mono_ms();
 
-	if (m->logged != L_DOWN)
+	if (tls && !m->tls_logged)
+		log_err("MQTT: broker %s:%d: %s; retrying in the background (video is not "
+			"affected)", m->host, m->port, why);
+	else if (m->logged != L_DOWN)
 		log_warn("MQTT: broker %s:%d: %s; retrying in the background (video is not "
 			 "affected)", m->host, m->port, why);
+	m->tls_logged |= tls;
 	m->logged = L_DOWN;
 	if (m->conn == C_UP) {
 		pthread_mutex_lock(&m->lock);
@@ -247,6 +258,35 @@ static void down(struct mqtt *m, const char *why)
 	m->next_try_ms = now + m->backoff_ms;
 	m->backoff_ms = m->backoff_ms * 2 > MQTT_BACKOFF_MAX_MS ? MQTT_BACKOFF_MAX_MS :
 		m->backoff_ms * 2;
+}
+
+/* A connection that failed or ended: with TLS, what the handshake found says more than
+ * libmosquitto's "A TLS error occurred". */
+static void down(struct mqtt *m, const char *why)
+{
+	char f[256], msg[1600];
+	const char *t = strstr(m->tls_err, "::");   /* "…:SSL routines::REASON" */
+
+	if (m->fail.err) {
+		mqtt_tls_fail_str(&m->fail, f, sizeof(f));
+		snprintf(msg, sizeof(msg), "TLS certificate check failed: %s; checked against %s",
+			 f, m->ca);
+		down_log(m, msg, 1);
+	} else if (m->tls_err[0]) {
+		t = t ? t + 2 : m->tls_err;
+		snprintf(msg, sizeof(msg), "TLS: %s%s", t, strstr(t, "certificate required") ?
+			 " (the broker wants a client certificate: mqtt.cert_file and key_file)" : "");
+		down_log(m, msg, 1);
+	} else {
+		down_log(m, why, 0);
+	}
+	memset(&m->fail, 0, sizeof(m->fail));
+	m->tls_err[0] = '\0';
+}
+
+static const char *rc_str(int rc)
+{
+	return rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc);
 }
 
 static void on_connect(struct mosquitto *mosq, void *opaque, int rc)
@@ -262,6 +302,7 @@ static void on_connect(struct mosquitto *mosq, void *opaque, int rc)
 		log_info("MQTT: connected to %s:%d", m->host, m->port);
 	m->logged = L_UP;
 	m->conn = C_UP;
+	m->tls_logged = 0;
 	m->full = 1;
 	m->backoff_ms = MQTT_BACKOFF_MIN_MS;
 	pthread_mutex_lock(&m->lock);
@@ -285,9 +326,11 @@ static void try_connect(struct mqtt *m)
 
 	m->attempt_ms = clock_mono_ms();
 	m->conn = C_CONNECTING;
+	memset(&m->fail, 0, sizeof(m->fail));
+	m->tls_err[0] = '\0';
 	rc = mosquitto_connect_async(m->mosq, m->host, m->port, MQTT_KEEPALIVE_S);
 	if (rc != MOSQ_ERR_SUCCESS)
-		down(m, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+		down(m, rc_str(rc));
 }
 
 static int stopping(struct mqtt *m)
@@ -329,7 +372,7 @@ static void *run(void *arg)
 			 * pending connect and keeps the connection alive */
 			rc = mosquitto_loop(m->mosq, 0, 1);
 			if (rc != MOSQ_ERR_SUCCESS && m->conn != C_IDLE)
-				down(m, rc == MOSQ_ERR_ERRNO ? strerror(errno) : mosquitto_strerror(rc));
+				down(m, rc_str(rc));
 		}
 		if (m->conn == C_UP)
 			flush(m);
@@ -351,7 +394,45 @@ static void lib_init(void)
 	mosquitto_lib_init();
 }
 
-static int setup_client(struct mqtt *m)
+/* libmosquitto reports OpenSSL's errors only through its log: the last one is kept for
+ * the message of a failed handshake. */
+static void on_log(struct mosquitto *mosq, void *opaque, int level, const char *str)
+{
+	struct mqtt *m = opaque;
+
+	(void)mosq;
+	if (level == MOSQ_LOG_ERR && !strncmp(str, "OpenSSL Error", 13))
+		snprintf(m->tls_err, sizeof(m->tls_err), "%s", str);
+}
+
+/* Our own TLS context (mqtt_tls.h), of which libmosquitto takes a reference. */
+static int setup_tls(struct mqtt *m, const struct mqtt_opts *o, char *msg, size_t n)
+{
+	struct mqtt_tls_opts to = {
+		.host = m->host, .ca_file = o->ca_file, .cert_file = o->cert_file,
+		.key_file = o->key_file,
+	};
+	enum mqtt_tls_file which;
+	SSL_CTX *ctx;
+	int r = mqtt_tls_ctx_new(&to, &m->fail, &ctx, &which, msg, n);
+
+	if (r < 0)
+		return r;
+	/* libmosquitto 2.0 applies its own defaults to a context unless told not to: they would
+	 * replace our verification */
+	r = mosquitto_void_option(m->mosq, MOSQ_OPT_SSL_CTX, ctx) == MOSQ_ERR_SUCCESS &&
+		mosquitto_int_option(m->mosq, MOSQ_OPT_SSL_CTX_WITH_DEFAULTS, 0) ==
+		MOSQ_ERR_SUCCESS ? 0 : -ENOTSUP;
+	SSL_CTX_free(ctx);
+	if (r < 0)
+		snprintf(msg, n, "libmosquitto was built without TLS");
+	mosquitto_log_callback_set(m->mosq, on_log);
+	snprintf(m->ca, sizeof(m->ca), "%s", o->ca_file && o->ca_file[0] ? o->ca_file :
+		 "the system CA certificates");
+	return r;
+}
+
+static int setup_client(struct mqtt *m, const struct mqtt_opts *o, char *msg, size_t n)
 {
 	char client_id[96], will[256];
 
@@ -367,12 +448,7 @@ static int setup_client(struct mqtt *m)
 	if (m->user[0] &&
 	    mosquitto_username_pw_set(m->mosq, m->user, m->password[0] ? m->password : NULL))
 		return -EINVAL;
-	if (m->tls) {
-		mosquitto_int_option(m->mosq, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
-		if (mosquitto_tls_set(m->mosq, NULL, "/etc/ssl/certs", NULL, NULL, NULL))
-			return -EINVAL;
-	}
-	return 0;
+	return m->tls ? setup_tls(m, o, msg, n) : 0;
 }
 
 static void free_mqtt(struct mqtt *m)
@@ -386,12 +462,19 @@ static void free_mqtt(struct mqtt *m)
 	free(m);
 }
 
-int mqtt_start(const struct mqtt_opts *o, struct ev_bus *bus, struct mqtt **out)
+int mqtt_start(const struct mqtt_opts *o, struct ev_bus *bus, struct mqtt **out, char *msg,
+	       size_t n)
 {
+	char dummy[1];
 	struct mqtt *m;
 	int r;
 
 	*out = NULL;
+	if (!msg || !n) {
+		msg = dummy;
+		n = sizeof(dummy);
+	}
+	msg[0] = '\0';
 	if (!o->host || !o->host[0] || !bus || !o->topic_prefix || !o->camera ||
 	    strlen(o->host) >= sizeof(m->host) || o->port < 1 || o->port > 65535)
 		return -EINVAL;
@@ -421,13 +504,13 @@ int mqtt_start(const struct mqtt_opts *o, struct ev_bus *bus, struct mqtt **out)
 		if (*p == '.')
 			*p = '_';
 	m->port = o->port;
-	m->tls = o->tls;
+	m->tls = o->tls || (o->ca_file && o->ca_file[0]) || (o->cert_file && o->cert_file[0]);
 	m->battery = m->charging = -1;
 	for (int i = 0; i < N_ALARMS; i++)
 		m->alarm[i] = -1;
 	m->backoff_ms = MQTT_BACKOFF_MIN_MS;
 	m->bus = bus;
-	if ((r = setup_client(m)) < 0) {
+	if ((r = setup_client(m, o, msg, n)) < 0) {
 		free_mqtt(m);
 		return r;
 	}

@@ -5,6 +5,7 @@
 #ifndef CB_EVENT_MQTT_H
 #define CB_EVENT_MQTT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "event/event.h"
@@ -20,7 +21,10 @@ struct mqtt_opts {
 	int port;
 	const char *user;           /* NULL or "" = anonymous */
 	const char *password;       /* never logged */
-	int tls;                    /* TLS, verified against the system CA certificates */
+	int tls;                    /* TLS (implied by ca_file or cert_file) */
+	const char *ca_file;        /* PEM CA certificates; NULL or "": the system's */
+	const char *cert_file;      /* PEM client certificate and its key; NULL or "": none */
+	const char *key_file;
 	const char *topic_prefix;   /* topics are PREFIX/CAMERA/… */
 	const char *discovery_prefix; /* "" = no Home Assistant discovery */
 	const char *camera;
@@ -38,9 +42,11 @@ struct mqtt_stats {
 
 struct mqtt;
 
-/* Copies the options, listens on bus and starts the thread; the first connection is made by
- * the thread.  0, -EINVAL, -ENOMEM or the thread's error. */
-int mqtt_start(const struct mqtt_opts *o, struct ev_bus *bus, struct mqtt **out);
+/* Copies the options, reads the TLS files, listens on bus and starts the thread; the first
+ * connection is made by the thread.  0, -EINVAL, -ENOMEM or the thread's error; msg (n
+ * bytes, may be NULL) says what was wrong with a TLS file. */
+int mqtt_start(const struct mqtt_opts *o, struct ev_bus *bus, struct mqtt **out, char *msg,
+	       size_t n);
 /* Publishes availability "offline", disconnects and frees.  NULL is fine. */
 void mqtt_stop(struct mqtt *m);
 void mqtt_get_stats(struct mqtt *m, struct mqtt_stats *s);

@@ -34,7 +34,7 @@ run_case() {
 
 udp_case() {   # LABEL ENC CODEC STREAM SIZE
 	local port; port=$(free_port)
-	run_case "$1" "$5" "--listen 127.0.0.1 --disc-port $port --encryption $2 --codec $3 --size 640x360 --fps 15 --sub-size 320x180 --sub-fps 15" \
+	run_case "$1" "$5" "--listen 127.0.0.1 --disc-port $port --tcp-port -1 --encryption $2 --codec $3 --size 640x360 --fps 15 --sub-size 320x180 --sub-fps 15" \
 		"bc-udp://admin:$PW@127.0.0.1:$port/$4?uid=$UID_"
 }
 

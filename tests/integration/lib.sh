@@ -145,7 +145,7 @@ ev_sim_start() {
 	shift
 	EV_SPORT=$(free_port)
 	"$SIM" --uid $EV_UID --user admin --password "$EV_PW" --listen 127.0.0.1 \
-		--disc-port "$EV_SPORT" --encryption aes --codec h264 --size 320x240 --fps 15 \
+		--disc-port "$EV_SPORT" --tcp-port -1 --encryption aes --codec h264 --size 320x240 --fps 15 \
 		--motion-every "$every" "$@" >"$TMP/sim.err" 2>&1 &
 	PIDS+=($!)
 	sleep 0.3

@@ -11,7 +11,12 @@
 #  - a clean stop publishes availability "offline";
 #  - no broker at all when the bridge starts: frames flow, and MQTT comes up with the broker;
 #  - a broker that wants a login: mqtt.user + the mqtt-password credential get in, a wrong
-#    password is logged once (never the password) and the video goes on.
+#    password is logged once (never the password) and the video goes on;
+#  - TLS with a private CA (made here with the openssl command): a listener that wants a client
+#    certificate and a login; mqtt.ca_file + cert_file/key_file get in and publish the state,
+#    discovery and motion topics, which a TLS subscriber sees; a wrong CA is logged once, as
+#    an error naming the certificate check and the file, the video goes on, the bridge retries;
+#    without a client certificate the error says the broker wants one.
 . "$(dirname "$0")/lib.sh"
 need_prog "$BRIDGE"; need_prog "$SIM"
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || skip "mosquitto is not installed (make deps)"
@@ -170,17 +175,19 @@ kill "$BRIDGE_PID"; wait "$BRIDGE_PID" 2>/dev/null
 kill "$BROKER"; wait "$BROKER" 2>/dev/null
 MPW=mq-Pa55-word
 mosquitto_passwd -c -b "$TMP/passwd" cam "$MPW" >/dev/null 2>&1 || fail "mosquitto_passwd"
-cat >"$TMP/broker.conf" <<EOF
-listener $BPORT 127.0.0.1
-allow_anonymous false
-password_file $TMP/passwd
-user $(id -un)
-persistence false
-EOF
-"$MOSQ" -c "$TMP/broker.conf" >>"$TMP/broker.log" 2>&1 &
-BROKER=$!; PIDS+=($BROKER)
-WAIT_SECS=10 wait_for mosquitto_pub -h 127.0.0.1 -p "$BPORT" -u cam -P "$MPW" -t probe -m x \
-	|| fail "mosquitto with logins did not start"
+# login_broker "MORE CONFIG LINES" CLIENT_OPTION…: mosquitto on $BPORT with logins (cam and
+# $MPW), waited for with mosquitto_pub and those options.
+login_broker() {
+	local more=$1
+	shift
+	printf 'listener %s 127.0.0.1\n%sallow_anonymous false\npassword_file %s\nuser %s\npersistence false\n' \
+		"$BPORT" "$more" "$TMP/passwd" "$(id -un)" >"$TMP/broker.conf"
+	"$MOSQ" -c "$TMP/broker.conf" >>"$TMP/broker.log" 2>&1 &
+	BROKER=$!; PIDS+=($BROKER)
+	WAIT_SECS=10 wait_for mosquitto_pub -h 127.0.0.1 -p "$BPORT" "$@" -t probe -m x \
+		|| fail "mosquitto with logins did not start: $(tail -n 5 "$TMP/broker.log")"
+}
+login_broker "" -u cam -P "$MPW"
 mosquitto_sub -h 127.0.0.1 -p "$BPORT" -u cam -P "$MPW" -v -t 'cam-bridge/#' >"$TMP/sub4.log" 2>&1 &
 PIDS+=($!)
 mkdir -p "$TMP/creds"
@@ -201,3 +208,64 @@ f0=$(frames); sleep 4; f1=$(frames)
 [ "$(grep -c 'MQTT: broker' "$TMP/bridge4.err")" -eq 1 ] || fail "refused login logged more than once"
 grep -qE "$MPW|wrong" "$TMP"/bridge3.err "$TMP"/bridge4.err && fail "an MQTT password appears in the log"
 ok "login: credential accepted, wrong password refused and logged once, video unaffected"
+
+# TLS: a CA and the broker's certificate for 127.0.0.1 signed by it, a client certificate, and
+# another CA that signed nothing of this broker's.
+command -v openssl >/dev/null || fail "openssl is not installed"
+kill "$BRIDGE_PID"; wait "$BRIDGE_PID" 2>/dev/null
+kill "$BROKER"; wait "$BROKER" 2>/dev/null
+T=$TMP/tls; mkdir "$T"
+newkey() { openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" -subj "/CN=$1" "${@:2}"; }
+newca() { newkey "$1" -x509 -days 2 -out "$T/$1.pem"; }
+signed() {   # NAME CA EXTENSION
+	newkey "$1" -out "$T/$1.csr" && printf '%s\n' "$3" >"$T/$1.ext" &&
+	openssl x509 -req -in "$T/$1.csr" -CA "$T/$2.pem" -CAkey "$T/$2.key" -set_serial "$RANDOM" \
+		-days 2 -extfile "$T/$1.ext" -out "$T/$1.pem"
+}
+{ newca ca && newca otherca && signed broker ca "subjectAltName=IP:127.0.0.1" &&
+  signed client ca "extendedKeyUsage=clientAuth"; } >"$T/openssl.log" 2>&1 \
+	|| fail "openssl could not make the test certificates: $(cat "$T/openssl.log")"
+TLSC=(--cafile "$T/ca.pem" --cert "$T/client.pem" --key "$T/client.key" -u cam -P "$MPW")
+login_broker "$(printf 'cafile %s\ncertfile %s\nkeyfile %s\nrequire_certificate true' \
+	"$T/ca.pem" "$T/broker.pem" "$T/broker.key")
+" "${TLSC[@]}"
+mosquitto_sub -h 127.0.0.1 -p "$BPORT" "${TLSC[@]}" -v -t 'cam-bridge/#' -t 'homeassistant/#' \
+	>"$TMP/sub5.log" 2>&1 &
+PIDS+=($!)
+printf '%s\n' "$MPW" >"$TMP/mqpw"
+TLSB=(--mqtt.host=127.0.0.1 --mqtt.port="$BPORT" --mqtt.user=cam --mqtt.password_file="$TMP/mqpw"
+	--mqtt.cert_file="$T/client.pem" --mqtt.key_file="$T/client.key")
+ev_bridge_start simtest bridge5 "$HPORT" "${TLSB[@]}" --mqtt.ca_file="$T/ca.pem"
+SUBLOG=$TMP/sub5.log
+seen '^cam-bridge/simtest/availability online$' 30 || fail "no TLS connection with mqtt.ca_file: $(grep MQTT "$TMP/bridge5.err")"
+seen '^homeassistant/binary_sensor/cam-bridge_simtest/motion/config ' || fail "TLS: no motion discovery"
+seen '^cam-bridge/simtest/state online$' || fail "TLS: no state online"
+seen '^cam-bridge/simtest/motion ON$' || fail "TLS: no motion ON"
+ok "TLS with a private CA and a client certificate: state, discovery and motion published"
+
+# The wrong CA: the broker's certificate fails the check, the video goes on, the bridge retries.
+kill "$BRIDGE_PID"; wait "$BRIDGE_PID" 2>/dev/null
+FLOG=$TMP/bridge6.frames
+ev_bridge_start simtest bridge6 "$HPORT" "${TLSB[@]}" --mqtt.ca_file="$T/otherca.pem"
+WAIT_SECS=30 wait_for grep -q 'MQTT: broker.*certificate check failed' "$TMP/bridge6.err" \
+	|| fail "a wrong CA is not logged as a failed certificate check: $(grep MQTT "$TMP/bridge6.err")"
+grep 'MQTT: broker' "$TMP/bridge6.err" | grep -qF "$T/otherca.pem" \
+	|| fail "the CA file is not named: $(grep MQTT "$TMP/bridge6.err")"
+n0=$(grep -c 'alert unknown ca' "$TMP/broker.log")
+f0=$(frames); sleep 3; f1=$(frames)
+[ $((f1 - f0)) -ge 15 ] || fail "only $((f1 - f0)) frames in 3 s with the broker's certificate refused"
+n1=$(grep -c 'alert unknown ca' "$TMP/broker.log")
+[ $((n1 - n0)) -ge 1 ] || fail "the bridge did not try again after the failed certificate check"
+[ "$(grep -c 'MQTT: broker' "$TMP/bridge6.err")" -eq 1 ] \
+	|| fail "the failed check was logged more than once: $(grep MQTT "$TMP/bridge6.err")"
+grep -q '^<3>.*certificate check failed' "$TMP/bridge6.err" || fail "the failed certificate check is not logged as an error"
+grep -q "$MPW" "$TMP"/bridge5.err "$TMP"/bridge6.err && fail "the MQTT password appears in the log"
+ok "TLS, wrong CA: one error naming the certificate check and the file, $((f1 - f0)) frames in 3 s, $((n1 - n0)) retries"
+
+# No client certificate for a broker that wants one: said so (after TLS 1.3's handshake the
+# refusal arrives as an alert, which libmosquitto only writes to its log).
+kill "$BRIDGE_PID"; wait "$BRIDGE_PID" 2>/dev/null
+ev_bridge_start simtest bridge7 "$HPORT" --mqtt.host=127.0.0.1 --mqtt.port="$BPORT" --mqtt.ca_file="$T/ca.pem"
+WAIT_SECS=30 wait_for grep -q '^<3>.*MQTT: broker.*the broker wants a client certificate' "$TMP/bridge7.err" \
+	|| fail "a refused client certificate is not logged: $(grep MQTT "$TMP/bridge7.err")"
+ok "TLS, no client certificate: the error says the broker wants one"

@@ -563,6 +563,72 @@ static void test_keep_open_removed(void **state)
 	tu_assert_contains(e.msg, "output.keep_open");
 }
 
+/* A self-signed certificate and its key in one file: ca_file, cert_file and key_file at once. */
+static const char cert_and_key[] =
+	"-----BEGIN CERTIFICATE-----\n"
+	"MIIBgzCCASmgAwIBAgIUHoSDk+sToNS6JG2AGHvKVo6uF/kwCgYIKoZIzj0EAwIw\n"
+	"FjEUMBIGA1UEAwwLdGVzdC1jbGllbnQwIBcNMjYxMjAzMDU0NjQzWhgPMjEyNjEx\n"
+	"MDkwNTQ2NDNaMBYxFDASBgNVBAMMC3Rlc3QtY2xpZW50MFkwEwYHKoZIzj0CAQYI\n"
+	"KoZIzj0DAQcDQgAEs/d4toguwd2Fm1MrouSksDkxlDVMBFls/kqiSigQkQhH6BE5\n"
+	"uABI4L8Drb2YGdw7Jz72+lylNCPubWn39DtysaNTMFEwHQYDVR0OBBYEFJbE6BJ+\n"
+	"d/qOd4/S97llkWYDHxt/MB8GA1UdIwQYMBaAFJbE6BJ+d/qOd4/S97llkWYDHxt/\n"
+	"MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIhALWr7giRRoEQOkt6\n"
+	"GIfOjRxn9uPtmdRdM8vjMPR6NwVnAiBrnQ8yei/UsHf9FVEPdzYqC8NcS3rj66Od\n"
+	"MB/mHH1PNQ==\n"
+	"-----END CERTIFICATE-----\n"
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg8QhPZOpoO6qdIugQ\n"
+	"LDbRCugDdD3P0ih6txMU1cQX9ROhRANCAASz93i2iC7B3YWbUyui5KSwOTGUNUwE\n"
+	"WWz+SqJKKBCRCEfoETm4AEjgvwOtvZgZ3DsnPvb6XKU0I+5taff0O3Kx\n"
+	"-----END PRIVATE KEY-----\n";
+
+/* The MQTT TLS files are read at check time: --check-config names the key, its line and the
+ * file's fault; half a client certificate is refused; a key others can read is warned
+ * about; without a broker nothing is read. */
+static void test_mqtt_tls_files(void **state)
+{
+	char *pem = tu_tmp_file("hello\n", 0600), text[512], *p, *out;
+	struct cfg c;
+	struct cfg_err e;
+	int rc;
+
+	(void)state;
+	snprintf(text, sizeof(text), "camera = { source = \"rtsp://cam/x\"; };\n"
+		 "output = { device = \"/d\"; };\n"
+		 "mqtt = {\n\thost = \"127.0.0.1\";\n\tca_file = \"%s\";\n};\n", pem);
+	p = tu_tmp_file(text, 0600);
+	out = tu_cfg_check_output(p, &rc);
+	assert_int_equal(rc, 1);
+	tu_assert_contains(out, ":5: mqtt.ca_file: ");
+	tu_assert_contains(out, pem);
+	tu_assert_contains(out, "no PEM certificate");
+	free(out);
+	assert_true(FROM_ARGS(&c, &e, "--source", "rtsp://c", "--output", "/d", "--mqtt.host=h",
+			      "--mqtt.ca_file=/nonexistent/ca.pem") < 0);
+	tu_assert_contains(e.msg, "mqtt.ca_file: /nonexistent/ca.pem: ");
+	assert_true(FROM_ARGS(&c, &e, "--source", "rtsp://c", "--output", "/d", "--mqtt.host=h",
+			      "--mqtt.cert_file", pem) < 0);
+	tu_assert_contains(e.msg, "mqtt.key_file: required with mqtt.cert_file");
+	assert_true(FROM_ARGS(&c, &e, "--source", "rtsp://c", "--output", "/d", "--mqtt.host=h",
+			      "--mqtt.key_file", pem) < 0);
+	tu_assert_contains(e.msg, "mqtt.cert_file: required with mqtt.key_file");
+	assert_int_equal(FROM_ARGS(&c, &e, "--source", "rtsp://c", "--output", "/d",
+				   "--mqtt.ca_file=/nonexistent/ca.pem"), CFG_RUN);
+
+	pem = tu_tmp_file(cert_and_key, 0600);
+	p = tu_tmp_file(cert_and_key, 0644);
+	assert_int_equal(FROM_ARGS(&c, &e, "--source", "rtsp://c", "--output", "/d",
+				   "--mqtt.host=h", "--mqtt.ca_file", pem, "--mqtt.cert_file", pem,
+				   "--mqtt.key_file", pem), CFG_RUN);
+	assert_int_equal(c.n_warnings, 0);
+	assert_int_equal(FROM_ARGS(&c, &e, "--source", "rtsp://c", "--output", "/d",
+				   "--mqtt.host=h", "--mqtt.cert_file", pem, "--mqtt.key_file", p),
+			 CFG_RUN);
+	assert_int_equal(c.n_warnings, 1);
+	tu_assert_contains(c.warnings[0], "mqtt.key_file: ");
+	tu_assert_contains(c.warnings[0], "readable by group/other (mode 0644)");
+}
+
 static void test_reload(void **state)
 {
 	char *p = tu_tmp_file(tu_cfg_minimal, 0600);
@@ -646,6 +712,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_numbers_bounded, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_check_args, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_keep_open_removed, tu_cfg_setup, tu_cfg_teardown),
+		cmocka_unit_test_setup_teardown(test_mqtt_tls_files, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_reload, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_record_on_types, tu_cfg_setup, tu_cfg_teardown),
 	};
