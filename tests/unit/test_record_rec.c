@@ -210,12 +210,12 @@ static void test_chosen_types_only(void **state)
 	struct fx x;
 
 	start(&x, 1u << REC_TRIG_PEOPLE | 1u << REC_TRIG_VEHICLE, 0, 300);
-	feed(&x, 1.5);
-	ai_alarm(&x, EV_DOG_CAT, 0, 1);
-	feed(&x, 1.5);
-	assert_null(one_clip_trigger(&x));   /* no clip at all */
-	ai_alarm(&x, EV_PEOPLE, 0, 1);
-	feed(&x, 2);
+	feed(&x, 1.1);                       /* the pre-roll fills */
+	ai_alarm(&x, EV_DOG_CAT, 0, 0.4);
+	feed(&x, 0.4);
+	assert_null(one_clip_trigger(&x));   /* no clip at all (one opens at once) */
+	ai_alarm(&x, EV_PEOPLE, 0, 0.4);
+	feed(&x, 1.8);                       /* 1 s post, then over */
 	assert_non_null(one_clip_trigger(&x));
 	assert_string_equal(one_clip_trigger(&x), "people");
 	stop(&x);
@@ -228,9 +228,9 @@ static void test_clip_named_after_ai_type(void **state)
 	struct fx x;
 
 	start(&x, REC_ON_ALL_ALARMS, 0, 300);
-	feed(&x, 1.5);
-	ai_alarm(&x, EV_VEHICLE, 0.5, 0.5);
-	feed(&x, 2);
+	feed(&x, 1.1);
+	ai_alarm(&x, EV_VEHICLE, 0.3, 0.3);
+	feed(&x, 1.8);
 	assert_non_null(one_clip_trigger(&x));
 	assert_string_equal(one_clip_trigger(&x), "vehicle");
 	stop(&x);
