@@ -59,8 +59,11 @@ TOOL_BINS := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
         check-vm-long fuzz bench demo install clean clang soak
 all: $(PROGS) $(UNIT_BINS) $(BENCH_BINS) $(TOOL_BINS)
 
-.PHONY: progs pkgcheck pkgcheck-test
+.PHONY: progs pkgcheck pkgcheck-test print-pkgs
 progs: $(PROGS)
+
+print-pkgs:   # for tests/fuzz/fuzz.mk
+	@echo $(PKGS)
 
 # Intermediate objects (tests/lib) stay: make would otherwise delete and rebuild them.
 .SECONDARY:

@@ -193,7 +193,7 @@ static int decoded_jpeg(struct snapcmd *c, struct jpeg_enc *e, size_t *len)
 			r = -EACCES;
 			break;
 		}
-		if ((p = auq_pop(&c->q, &au, SNAP_SLICE_MS)) <= 0)
+		if ((p = auq_pop(&c->q, &au, SNAP_SLICE_MS)) <= 0 || !au_is_video(au.codec))
 			continue;
 		if ((p = dec_set_codec(d, (enum dec_codec)au.codec)) < 0) {
 			r = p;

@@ -216,6 +216,8 @@ static void handle_au(struct vstate *s, const struct au *au)
 	struct frame *f;
 	int r;
 
+	if (!au_is_video(au->codec))
+		return;   /* audio: only the recording side (the tap) wants it */
 	if (ensure_decoder(s, au->codec) < 0) {
 		STATUS_UPDATE(v->st, cs->frames_dropped++;);
 		return;

@@ -79,10 +79,11 @@ void http_status_json(struct sbuf *b, const struct http_text_ctx *c)
 		    (unsigned long long)s->frames_dropped, (unsigned long long)s->frames_out,
 		    (unsigned long long)s->frames_skipped, (unsigned long long)s->frames_out_dropped);
 	sbuf_printf(b, ",\"bytes_in\":%llu,\"packets_lost\":%llu,\"packets_retransmitted\":%llu"
-		    ",\"reconnects\":%llu,\"motion_events\":%llu",
+		    ",\"reconnects\":%llu,\"motion_events\":%llu,\"audio_frames_in\":%llu",
 		    (unsigned long long)s->bytes_in, (unsigned long long)s->packets_lost,
 		    (unsigned long long)s->packets_retransmitted,
-		    (unsigned long long)s->reconnects, (unsigned long long)s->motion_events);
+		    (unsigned long long)s->reconnects, (unsigned long long)s->motion_events,
+		    (unsigned long long)s->audio_frames_in);
 	sbuf_add(b, ",\"uptime_seconds\":", 18);
 	num(b, c->now_us > s->started_mono_us ? (double)(c->now_us - s->started_mono_us) / 1e6 : 0);
 	sbuf_add(b, ",\"last_frame_age_seconds\":", 26);
@@ -185,6 +186,9 @@ void http_metrics_text(struct sbuf *b, const struct http_text_ctx *c)
 	counter(b, c, "frames_out_dropped_total", "Writes the output could not take.",
 		s->frames_out_dropped);
 	counter(b, c, "bytes_in_total", "Compressed video bytes received.", s->bytes_in);
+	counter(b, c, "audio_frames_in_total",
+		"AAC frames received from the camera (passed on to recordings and /stream.ts).",
+		s->audio_frames_in);
 	counter(b, c, "packets_lost_total", "Transport packets lost.", s->packets_lost);
 	counter(b, c, "packets_retransmitted_total", "Transport packets retransmitted.",
 		s->packets_retransmitted);

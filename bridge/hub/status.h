@@ -45,6 +45,7 @@ struct cam_status {
 				    * rate (fps) allowed a write: the camera is faster than fps */
 	uint64_t frames_out_dropped; /* writes the output could not take (FIFO reader too slow) */
 	uint64_t bytes_in;
+	uint64_t audio_frames_in;  /* AAC frames received (passed on to recordings, /stream.ts) */
 	uint64_t packets_lost;
 	uint64_t packets_retransmitted;
 	uint64_t reconnects;

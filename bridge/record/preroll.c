@@ -112,8 +112,10 @@ int preroll_add(struct preroll *p, const struct rec_au *au)
 			return 0;
 		p->need_key = 0;
 	} else {
-		if (au->gap || (p->count && slot(p, 0)->codec != au->codec))
-			preroll_clear(p);   /* what follows no longer decodes from the kept keyframe */
+		/* What follows no longer decodes from the kept keyframe (the ring begins with
+		 * one; audio, kept beside the video, never empties it). */
+		if (au_is_video(au->codec) && (au->gap || (p->count && slot(p, 0)->codec != au->codec)))
+			preroll_clear(p);
 		if (!p->count && !au->keyframe)
 			return 0;
 	}

@@ -14,7 +14,7 @@ struct AVBufferRef;
 
 /* One access unit as the recording side sees it. */
 struct rec_au {
-	struct AVBufferRef *buf;  /* data (Annex-B) at buf->data, padded */
+	struct AVBufferRef *buf;  /* data (Annex-B, or ADTS for AU_AAC) at buf->data, padded */
 	size_t len;
 	enum au_codec codec;
 	int keyframe;
@@ -38,8 +38,8 @@ struct preroll {
 int preroll_init(struct preroll *p, uint64_t span_us, size_t max_bytes, unsigned max_aus);
 void preroll_fini(struct preroll *p);
 /* Takes a new reference to au->buf.  The ring always begins with a keyframe: an AU that is
- * not one is refused while the ring is empty (returns 0), and a gap or a codec change empties
- * it.  Older GOPs go once the window still covers span_us without them, or to stay within
+ * not one (audio included) is refused while the ring is empty (returns 0), and a video gap or
+ * a video codec change empties it.  Older GOPs go once the window still covers span_us without them, or to stay within
  * the bounds.  1 = kept, 0 = not kept, -ENOMEM. */
 int preroll_add(struct preroll *p, const struct rec_au *au);
 void preroll_clear(struct preroll *p);

@@ -25,6 +25,10 @@ struct tap {
 	enum au_codec parser_codec;
 	struct { tap_fn fn; void *ctx; } subs[TAP_MAX_SUBS];
 	uint64_t aus;
+	/* does the camera send audio?  Known "no" once a run of video went TAP_NO_AUDIO_US
+	 * without any; a run starts after TAP_STALE_US without video (a new session) */
+	uint64_t run_start_us, last_video_us;
+	int run_audio, no_audio;
 };
 
 int tap_new(struct tap **out, uint64_t pre_us, size_t max_bytes)
@@ -127,6 +131,22 @@ static void take_params(struct tap *t, const struct au *au)
 	}
 }
 
+static void track_audio(struct tap *t, const struct au *au)
+{
+	if (!au_is_video(au->codec)) {
+		t->run_audio = 1;
+		t->no_audio = 0;
+		return;
+	}
+	if (!t->last_video_us || au->recv_us > t->last_video_us + TAP_STALE_US) {
+		t->run_start_us = au->recv_us;
+		t->run_audio = 0;
+	}
+	t->last_video_us = au->recv_us;
+	if (!t->run_audio && au->recv_us >= t->run_start_us + TAP_NO_AUDIO_US)
+		t->no_audio = 1;
+}
+
 void tap_feed(void *tap, const struct au *au)
 {
 	struct tap *t = tap;
@@ -145,7 +165,8 @@ void tap_feed(void *tap, const struct au *au)
 	memset(ra.buf->data + au->len, 0, AV_INPUT_BUFFER_PADDING_SIZE);
 	pthread_mutex_lock(&t->lock);
 	t->aus++;
-	if (au->keyframe)
+	track_audio(t, au);
+	if (au->keyframe && au_is_video(au->codec))
 		take_params(t, au);
 	(void)preroll_add(&t->ring, &ra);
 	for (int i = 0; i < TAP_MAX_SUBS; i++)
@@ -207,6 +228,7 @@ int tap_get_params(struct tap *t, struct tap_params *out)
 	pthread_mutex_lock(&t->lock);
 	r = t->params.codec ? 0 : -EAGAIN;
 	*out = t->params;
+	out->audio_wait = !t->no_audio;
 	pthread_mutex_unlock(&t->lock);
 	return r;
 }

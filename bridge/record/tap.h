@@ -13,6 +13,7 @@
 
 #define TAP_MAX_SUBS    8
 #define TAP_MAX_PARAMS  4096     /* bytes of VPS/SPS/PPS kept (Annex-B) */
+#define TAP_NO_AUDIO_US 2000000ull   /* video without audio this long: a video-only camera */
 
 /* What a muxer needs before the first packet. */
 struct tap_params {
@@ -20,6 +21,10 @@ struct tap_params {
 	int width, height;        /* 0 when the parameter sets could not be parsed */
 	uint8_t extradata[TAP_MAX_PARAMS];
 	size_t extradata_len;     /* Annex-B parameter sets of the newest keyframe */
+	/* 1 unless the camera is known to send no audio (a whole TAP_NO_AUDIO_US of video
+	 * without any): a muxer then waits a little for the first AAC frame, so the track
+	 * is declared in its header. */
+	int audio_wait;
 };
 
 /* Runs under the tap's lock on the feeding thread: queue and return. */

@@ -163,7 +163,7 @@ static void mux_au(struct tsout *t, const struct rec_au *au)
 	struct tap_params p;
 	char err[200];
 
-	if (t->mux && au->codec != t->codec)
+	if (t->mux && au_is_video(au->codec) && au->codec != t->codec)
 		mux_end(t);
 	if (!t->mux) {
 		if (!au->keyframe || tap_get_params(t->tap, &p) < 0 || p.codec != au->codec)

@@ -101,9 +101,11 @@ int auq_push(struct auq *q, const struct au *au)
 	s->len = au->len;
 	s->codec = au->codec;
 	s->keyframe = au->keyframe;
-	s->gap = au->gap || q->gap_pending;
 	s->recv_us = au->recv_us;
-	q->gap_pending = 0;
+	/* A loss matters to the decoder: audio never carries (or clears) the mark. */
+	s->gap = au_is_video(au->codec) && (au->gap || q->gap_pending);
+	if (au_is_video(au->codec))
+		q->gap_pending = 0;
 	first_part = q->ring_size - q->head;
 	if (first_part >= au->len) {
 		memcpy(q->ring + q->head, au->data, au->len);

@@ -9,12 +9,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum au_codec { AU_H264 = 1, AU_H265 = 2 };
+/* AU_AAC: one ADTS frame of the camera's audio, passed through beside the video (never a
+ * keyframe; the decoder skips it, the recording side muxes it). */
+enum au_codec { AU_H264 = 1, AU_H265 = 2, AU_AAC = 3 };
+
+static inline int au_is_video(enum au_codec c)
+{
+	return c == AU_H264 || c == AU_H265;
+}
 
 struct AVBufferRef;
 
 struct au {
-	const uint8_t *data;   /* Annex-B */
+	const uint8_t *data;   /* Annex-B (video) or ADTS (AU_AAC) */
 	size_t len;
 	enum au_codec codec;
 	int keyframe;
@@ -49,7 +56,7 @@ void auq_destroy(struct auq *q);
 /* Copies the AU in.  Returns 0, or -E2BIG (AU larger than the ring: dropped, gap set).
  * On overflow, queued AUs are dropped up to the next keyframe (or all of them). */
 int auq_push(struct auq *q, const struct au *au);
-/* Marks a loss: the next pushed AU carries gap = 1. */
+/* Marks a loss: the next pushed video AU carries gap = 1. */
 void auq_mark_gap(struct auq *q);
 /* Waits up to timeout_ms for an AU; 1 = *out filled (data valid until the next pop, in
  * out->buf for a decoder to reference), 0 = timeout, -EPIPE = closed, -ENOMEM. */

@@ -2,6 +2,7 @@
  * sources: small probe, no input buffering, and packets go out as soon as they are read.  A
  * local file is paced at its own rate (src_fpace) and looped, so it behaves like a live camera. */
 #include "source/src_impl.h"
+#include "source/src_aac.h"
 #include "source/src_fpace.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -95,6 +96,29 @@ static void push_packet(struct src *s, const AVPacket *pkt, enum au_codec codec)
 	}
 	STATUS_UPDATE(s->st, cs->frames_in++; cs->bytes_in += (uint64_t)pkt->size;);
 	(void)auq_push(s->q, &au);   /* too big: dropped and marked as a gap */
+}
+
+/* The stream's AAC beside the video, as ADTS frames (the recording side takes them; the
+ * decoder skips them).  Not paced: a file's sound goes as soon as it is read. */
+static void push_audio(struct src *s, struct src_aac *aac, const AVPacket *pkt)
+{
+	struct au au = { .codec = AU_AAC, .recv_us = clock_mono_us() };
+
+	if (src_aac_frame(aac, pkt, &au.data, &au.len) <= 0)
+		return;
+	STATUS_UPDATE(s->st, cs->audio_frames_in++;);
+	(void)auq_push(s->q, &au);
+}
+
+/* The AAC stream to pass on beside the video (-1: none), with its converter. */
+static int find_audio(AVFormatContext *fc, int vi, struct src_aac **aac)
+{
+	int ai = av_find_best_stream(fc, AVMEDIA_TYPE_AUDIO, -1, vi, NULL, 0);
+
+	*aac = NULL;
+	if (ai < 0 || src_aac_open(aac, fc->streams[ai]->codecpar) < 0)
+		return -1;   /* no sound, or not AAC: the video alone, as before */
+	return ai;
 }
 
 static AVFormatContext *open_input(struct src *s, struct av_sess *a, int local, int *err)
@@ -204,7 +228,8 @@ int src_av_run(struct src *s)
 	enum au_codec codec;
 	unsigned packets = 0;   /* video packets since the file (re)started */
 	AVStream *st;
-	int vi, r;
+	struct src_aac *aac = NULL;
+	int vi, ai, r;
 
 	if (!pkt || !out) {
 		r = -ENOMEM;
@@ -225,9 +250,10 @@ int src_av_run(struct src *s)
 		r = -EPROTONOSUPPORT;   /* only H.264 / H.265 */
 		goto end;
 	}
+	ai = find_audio(fc, vi, &aac);
 	for (unsigned i = 0; i < fc->nb_streams; i++)
-		if ((int)i != vi)
-			fc->streams[i]->discard = AVDISCARD_ALL;   /* audio, data: not even read */
+		if ((int)i != vi && (int)i != ai)
+			fc->streams[i]->discard = AVDISCARD_ALL;   /* other audio, data: not even read */
 	if ((r = open_bsf(st, &bsf)) < 0)
 		goto end;
 	src_fpace_init(&fp, stream_fps(st, s->o.file_fps));
@@ -254,6 +280,11 @@ int src_av_run(struct src *s)
 			r = averr(&a, r);
 			goto end;
 		}
+		if (pkt->stream_index == ai && ai >= 0) {
+			push_audio(s, aac, pkt);
+			av_packet_unref(pkt);
+			continue;
+		}
 		if (pkt->stream_index != vi) {
 			av_packet_unref(pkt);
 			continue;
@@ -279,6 +310,7 @@ int src_av_run(struct src *s)
 	}
 	r = 0;
 end:
+	src_aac_free(aac);
 	av_bsf_free(&bsf);
 	avformat_close_input(&fc);
 	av_packet_free(&pkt);

@@ -28,12 +28,29 @@ struct bc_src {
 	int64_t stream_time;         /* the newest frame's camera clock (µs), -1 before one */
 };
 
+/* The camera's AAC goes beside its video, as it came (ADTS), for the recordings and
+ * /stream.ts; the decoder skips it.  ADPCM (talk-back) is not passed on. */
+static void on_aac(struct bc_src *b, const struct bcmedia_pkt *p)
+{
+	struct au au = { .data = p->data, .len = p->data_len, .codec = AU_AAC,
+			 .recv_us = clock_mono_us() };
+
+	if (!au.len)
+		return;
+	STATUS_UPDATE(b->s->st, cs->audio_frames_in++;);
+	(void)auq_push(b->s->q, &au);
+}
+
 static void on_frame(void *opaque, const struct bcmedia_pkt *p)
 {
 	struct bc_src *b = opaque;
 	struct src *s = b->s;
 	struct au au;
 
+	if (p->kind == BCMEDIA_AAC) {
+		on_aac(b, p);
+		return;
+	}
 	if (p->kind != BCMEDIA_IFRAME && p->kind != BCMEDIA_PFRAME)
 		return;
 	au.data = p->data;

@@ -4,8 +4,8 @@
 CC := clang
 FUZZ_SECONDS ?= 60
 OUT := build/fuzz
-PKGS := libavcodec libavformat libavutil libswscale libturbojpeg libconfig libsystemd \
-        libcrypto expat libmicrohttpd libpcap zlib
+# The build packages: the Makefile's list, so that one added there links here too.
+PKGS := $(shell $(MAKE) -s --no-print-directory print-pkgs)
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 COMMON := -g -O1 -std=gnu11 -D_GNU_SOURCE -Ibridge -Wall -Wextra -Werror -Wno-unused-parameter \

@@ -13,7 +13,9 @@
 #  - meanwhile a /stream.ts viewer that never reads is cut (reset) after the stall timeout
 #    (10 s) and counted, without the others missing a frame;
 #  - output.udp: a UDP receiver gets the same stream;
-#  - the same from an H.265 camera (clip tagged hvc1);
+#  - the camera's AAC (cam-sim --audio) is in the clip and in /stream.ts: an AAC track as long
+#    as the video that decodes without errors;
+#  - the same from an H.265 camera without audio (clip tagged hvc1, one track);
 #  - wake = on-demand: a /stream.ts viewer wakes the camera, which sleeps again after.
 . "$(dirname "$0")/lib.sh"
 need_prog "$BRIDGE"; need_prog "$SIM"
@@ -30,7 +32,7 @@ RDIR=$TMP/rec
 
 "$SIM" --listen 127.0.0.1 --disc-port "$DPORT" --tcp-port -1 --uid $UID_ --password "$PW" \
 	--size 640x360 --fps $FPS --gop $FPS --control-fifo "$FIFO" --frame-log "$TMP/sim.log" \
-	>"$TMP/sim.err" 2>&1 &
+	--audio >"$TMP/sim.err" 2>&1 &
 PIDS+=($!)
 wait_for test -p "$FIFO" || { cat "$TMP/sim.err"; fail "cam-sim did not start"; }
 "$BRIDGE" --name $NAME --source "bc-udp://admin:$PW@127.0.0.1:$DPORT/main?uid=$UID_" \
@@ -99,12 +101,31 @@ PY
 tw=$(ffprobe -v error -show_entries stream=width -of csv=p=0 "${CLIP%.mp4}.jpg") ||
 	fail "no thumbnail"
 [ "$tw" = 320 ] || fail "thumbnail $tw px wide, want 320"
+# audio_matches FILE: an AAC track (16 kHz mono, cam-sim's) within 0.5 s of the video's length,
+# every frame of it decoding cleanly.
+audio_matches() {
+	ffprobe -v error -show_entries stream=codec_type,codec_name,sample_rate,channels,duration \
+		-of json "$1" >"$TMP/streams.json" || fail "ffprobe $1"
+	python3 - "$TMP/streams.json" <<'PY' || fail "$1: no AAC track as long as the video: $(tr -d ' \n' <"$TMP/streams.json")"
+import json, sys
+st = {s["codec_type"]: s for s in json.load(open(sys.argv[1]))["streams"]}
+a, v = st.get("audio"), st.get("video")
+assert a and v and a["codec_name"] == "aac", st
+assert a["sample_rate"] == "16000" and a["channels"] == 1, a
+assert abs(float(a["duration"]) - float(v["duration"])) <= 0.5, (a["duration"], v["duration"])
+PY
+	err=$(ffmpeg -v error -i "$1" -map 0:a -f null - 2>&1) || fail "$1: the audio does not decode: $err"
+	[ -z "$err" ] || fail "$1: audio decoding errors: $err"
+}
+audio_matches "$CLIP"
+afr() { curl -fsS "$BASE/api/v1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["audio_frames_in"])'; }
+[ "$(afr)" -gt 50 ] || fail "status: audio_frames_in $(afr), want the camera's AAC frames counted"
 # recweb lists it (when its routes are there).
 if curl -fsS "$BASE/api/v1/recordings" >"$TMP/list.json" 2>/dev/null; then
 	grep -q "$(basename "$CLIP")" "$TMP/list.json" || fail "/api/v1/recordings does not list the clip"
 	grep -q '"manual"' "$TMP/list.json" || fail "/api/v1/recordings: no manual trigger"
 fi
-ok "POST record: $(wc -l <"$TMP/m1") frames $first..$last around trigger frame $TRIG, $(cat "$TMP/dur") s"
+ok "POST record: $(wc -l <"$TMP/m1") frames $first..$last around trigger frame $TRIG, $(cat "$TMP/dur") s, with AAC"
 
 # ---- SIGUSR1, then POST /api/v1/record/stop ---------------------------------------------------
 kill -USR1 $BPID
@@ -213,6 +234,12 @@ PY
 ) || fail "/stream.ts frames differ from the clip's: $same"
 ok "/stream.ts: 45 frames from $tsfirst (I-frame first, live was $live), in order, $same bit-identical to the clip's"
 
+# The camera's sound is in /stream.ts too (ADTS, as the camera sent it).
+timeout 30 ffmpeg -v error -y -i "$BASE/stream.ts" -map 0 -c copy -t 3 "$TMP/cap.ts" ||
+	fail "cannot copy /stream.ts"
+audio_matches "$TMP/cap.ts"
+ok "/stream.ts carries the camera's AAC"
+
 # Ten viewers: decoding stays at the camera's rate (the TS path decodes nothing).
 dec() { curl -fsS "$BASE/api/v1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["frames"]["decoded"])'; }
 d0=$(dec); sleep 4; d1=$(dec)
@@ -280,7 +307,8 @@ curl -fsS -X POST "$BASE/api/v1/record?seconds=2" >/dev/null || fail "POST recor
 WAIT_SECS=30 wait_for clips_done 1 || fail "H.265: no clip"
 CLIP=$(newest_clip)
 codec=$(ffprobe -v error -show_entries stream=codec_name,codec_tag_string -of csv=p=0 "$CLIP")
-[ "$codec" = "hevc,hvc1" ] || fail "H.265 clip: $codec, want hevc,hvc1"
+[ "$codec" = "hevc,hvc1" ] || fail "H.265 clip: $codec, want hevc,hvc1 (one track: this camera has no sound)"
+[ "$(afr)" = 0 ] || fail "status: audio_frames_in $(afr) from a camera without sound"
 decode_markers "$CLIP" "$TMP/m265"
 timeout 30 ffmpeg -v error -y -i "$BASE/stream.ts" -frames:v 20 -fps_mode passthrough \
 	-enc_time_base -1 -f rawvideo -pix_fmt yuv420p "$TMP/ts265.yuv" || fail "H.265 /stream.ts"

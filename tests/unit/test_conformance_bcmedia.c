@@ -11,7 +11,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <libavcodec/avcodec.h>
+
 #include "bc/bcmedia.h"
+#include "media/adts.h"
 #include "testutil.h"
 
 #define MAX_PKTS 16
@@ -344,6 +347,47 @@ static void test_argus2(void **state)
 	sbuf_free(&s);
 }
 
+/* The Argus 2's AAC frame (after the P-frame) as the recording side reads it: one whole
+ * ADTS frame of AAC-LC, 16 kHz mono, whose MP4 config aac_adtstoasc makes, and which
+ * libavcodec's AAC decoder takes. */
+static void test_argus2_aac(void **state)
+{
+	const AVCodec *codec = avcodec_find_decoder(AV_CODEC_ID_AAC);
+	AVCodecContext *dec;
+	AVPacket *pkt;
+	struct result res;
+	struct adts_info ai;
+	uint8_t asc[ADTS_MAX_ASC];
+	size_t lens[18];
+	struct sbuf s;
+	const uint8_t *aac;
+
+	(void)state;
+	sbuf_init(&s, 0);
+	load(&s, "bcmedia/argus2_pframe_", 1, 18, lens);
+	parse_all_ways(&s, lens, 18, &res);
+	assert_int_equal(res.r[1].kind, BCMEDIA_AAC);
+	aac = s.data + res.r[1].offset + 8;
+	assert_int_equal(adts_parse(aac, res.r[1].data_len, &ai), 0);
+	assert_int_equal(ai.object_type, 2);   /* AAC-LC */
+	assert_int_equal(ai.sample_rate, 16000);
+	assert_int_equal(ai.channels, 1);
+	assert_int_equal(ai.samples, 1024);
+	assert_int_equal(adts_asc(aac, res.r[1].data_len, asc, sizeof(asc)), 2);
+	assert_memory_equal(asc, "\x14\x08", 2);   /* LC, index 8 (16 kHz), 1 channel */
+	assert_non_null(codec);
+	assert_non_null(dec = avcodec_alloc_context3(codec));
+	assert_int_equal(avcodec_open2(dec, codec, NULL), 0);
+	assert_non_null(pkt = av_packet_alloc());
+	assert_int_equal(av_new_packet(pkt, (int)res.r[1].data_len), 0);
+	memcpy(pkt->data, aac, res.r[1].data_len);
+	assert_int_equal(avcodec_send_packet(dec, pkt), 0);
+	av_packet_free(&pkt);
+	avcodec_free_context(&dec);
+	sbuf_free(&res.reser);
+	sbuf_free(&s);
+}
+
 /* Everything back to back (a stream restarts at each group): still parses to the end. */
 static void test_everything_concatenated(void **state)
 {
@@ -370,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_swann_parts),
 		cmocka_unit_test(test_swann_stream),
 		cmocka_unit_test(test_argus2),
+		cmocka_unit_test(test_argus2_aac),
 		cmocka_unit_test(test_everything_concatenated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
