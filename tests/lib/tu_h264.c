@@ -29,10 +29,24 @@ size_t tu_h264_au(uint8_t *buf, size_t cap, unsigned n, int key, size_t len)
 	return off + len;
 }
 
-void tu_h264_feed(struct tap *t, uint8_t *buf, size_t cap, unsigned n, int key, size_t len)
+static void feed_at(struct tap *t, uint8_t *buf, size_t cap, unsigned n, int key, size_t len,
+		    uint64_t recv_us)
 {
 	struct au a = { .data = buf, .len = tu_h264_au(buf, cap, n, key, len),
-			.codec = AU_H264, .keyframe = key, .recv_us = clock_mono_us() };
+			.codec = AU_H264, .keyframe = key, .recv_us = recv_us };
 
 	tap_feed(t, &a);
+}
+
+void tu_h264_feed(struct tap *t, uint8_t *buf, size_t cap, unsigned n, int key, size_t len)
+{
+	feed_at(t, buf, cap, n, key, len, clock_mono_us());
+}
+
+void tu_h264_video_only(struct tap *t, uint8_t *buf, size_t cap)
+{
+	uint64_t now = clock_mono_us();
+
+	feed_at(t, buf, cap, 0, 1, 100, now - 2500000);
+	feed_at(t, buf, cap, 0, 1, 100, now - 100000);
 }

@@ -13,5 +13,8 @@ struct tap;
 size_t tu_h264_au(uint8_t *buf, size_t cap, unsigned n, int key, size_t len);
 /* The same, handed to the tap as received now. */
 void tu_h264_feed(struct tap *t, uint8_t *buf, size_t cap, unsigned n, int key, size_t len);
+/* Two keyframes received 2.4 s apart, the last 100 ms ago: the tap then knows the camera
+ * sends no sound, and muxers start at once instead of waiting for it. */
+void tu_h264_video_only(struct tap *t, uint8_t *buf, size_t cap);
 
 #endif
