@@ -171,6 +171,8 @@ static void unsubscribe(struct rec *r)
 	while (aufifo_pop(&r->fifo, &au, 0) == 1)
 		av_buffer_unref(&au.buf);
 	r->subscribed = 0;
+	if (r->o.hub)
+		hub_viewer_remove(r->o.hub);
 }
 
 static void close_clip(struct rec *r, int keep_json)
@@ -344,8 +346,13 @@ static void *rec_main(void *arg)
 			aufifo_reset(&r->fifo);
 			r->clip_trig = always ? REC_TRIG_ALWAYS : trig;
 			r->last_au_us = now;
-			if (tap_subscribe(r->o.tap, aufifo_tap, &r->fifo, TAP_PREROLL) == 0)
+			if (tap_subscribe(r->o.tap, aufifo_tap, &r->fifo, TAP_PREROLL) == 0) {
 				r->subscribed = 1;
+				/* A clip wants video: it wakes a camera that sleeps (wake = on-demand,
+				 * events) as a viewer would, until it is over. */
+				if (r->o.hub)
+					hub_viewer_add(r->o.hub);
+			}
 			continue;
 		}
 		if (aufifo_pop(&r->fifo, &au, REC_WAIT_MS) == 1) {

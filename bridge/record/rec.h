@@ -36,7 +36,7 @@ struct rec_opts {
 	size_t queue_bytes;        /* AUs waiting for the disk at most (≥ the pre-roll bound) */
 	struct tap *tap;
 	struct ev_bus *events;     /* EV_RECORDING out; alarms in when on_types (may be NULL) */
-	struct hub *hub;           /* thumbnails (may be NULL) */
+	struct hub *hub;           /* thumbnails; a clip counts as a viewer (may be NULL) */
 	struct status *st;         /* may be NULL */
 	rec_thumb_fn thumb;
 	void *thumb_ctx;

@@ -9,7 +9,9 @@
 #  - the camera going away gives `offline`; a wrong password gives `wrong_password`;
 #  - wake.mode = events (HTTP only, nobody watching): alarms arrive while the camera sends no
 #    video; a /stream viewer starts the video, and it stops again after the viewer left while
-#    the session (and the alarms) go on.
+#    the session (and the alarms) go on;
+#  - wake.mode = events + record.on_motion: an alarm starts the video for a clip, which holds
+#    the camera's frames, and the video stops again once the clip is over.
 . "$(dirname "$0")/lib.sh"
 need_prog "$BRIDGE"; need_prog "$SIM"
 command -v curl >/dev/null || skip "curl is not installed"
@@ -151,7 +153,7 @@ wait_for test -p "$FIFO2" || fail "events mode: cam-sim did not start"
 "$BRIDGE" --name $NAME --source "bc-udp://admin:$PW@127.0.0.1:$DPORT2/main?uid=$UID_" \
 	--output /dev/video99 --size 160x90 --fps 10 --hwaccel none --http 127.0.0.1:$HP3 \
 	--wake.mode=events --wake.idle_seconds=1 >"$TMP/bridge3.err" 2>&1 &
-PIDS+=($!)
+B3PID=$!; PIDS+=($B3PID)
 wait_for curl -fsS "$B3/api/v1/status" || fail "events mode: no HTTP"
 SSE=$TMP/sse3.txt
 curl -sN "$B3/api/v1/events?since=0" >"$SSE" 2>/dev/null &
@@ -173,3 +175,34 @@ echo "alarm vehicle 1" >"$FIFO2"
 wait_event "vehicle end" || fail "events mode: no alarm after the viewer left"
 [ "$(events_of "$SSE" | grep -c ' online ')" = 1 ] || fail "events mode: the session was reopened"
 ok "wake.mode=events: alarms with no video, $n1 frames for a viewer, video off again after it, one session"
+
+# ---- wake.mode = events + record.on_motion ---------------------------------------------------------
+kill $B3PID; wait $B3PID 2>/dev/null
+RDIR=$TMP/rec4
+"$BRIDGE" --name $NAME --source "bc-udp://admin:$PW@127.0.0.1:$DPORT2/main?uid=$UID_" \
+	--output /dev/video99 --size 160x90 --fps 10 --hwaccel none --http 127.0.0.1:$HP3 \
+	--wake.mode=events --wake.idle_seconds=1 --record.dir="$RDIR" --record.on_motion=true \
+	--record.pre_seconds=1 --record.post_seconds=2 >"$TMP/bridge4.err" 2>&1 &
+PIDS+=($!)
+SSE=$TMP/sse4.txt
+WAIT_SECS=20 wait_for curl -fsS "$B3/api/v1/status" || fail "events + record: no HTTP"
+curl -sN "$B3/api/v1/events?since=0" >"$SSE" 2>/dev/null &
+PIDS+=($!)
+wait_event "online" 20 || { tail -n 5 "$TMP/bridge4.err"; fail "events + record: no online event"; }
+n0=$(frames); sleep 1
+[ "$(frames)" = "$n0" ] || fail "events + record: video with no alarm and nobody watching"
+echo "alarm people" >"$FIFO2"
+wait_event "people start" || fail "events + record: no alarm"
+frames_over() { [ "$(frames)" -ge "$1" ]; }
+WAIT_SECS=20 wait_for frames_over $((n0 + 20)) ||
+	{ tail -n 5 "$TMP/bridge4.err"; fail "events + record: the alarm did not start the video ($(( $(frames) - n0 )) frames)"; }
+echo "alarm end" >"$FIFO2"
+WAIT_SECS=20 wait_for bash -c "grep -l '\"open\":false' $RDIR/$NAME/*/*.json" ||
+	{ tail -n 5 "$TMP/bridge4.err"; fail "events + record: no clip closed"; }
+CLIP=$(ls "$RDIR"/$NAME/*/*.mp4 | head -n 1)
+nf=$(ffprobe -v error -count_frames -select_streams v -show_entries stream=nb_read_frames -of csv=p=0 "$CLIP")
+[ "${nf:-0}" -ge 20 ] || fail "events + record: the clip holds ${nf:-0} frames"
+grep -q '"trigger":"people"' "${CLIP%.mp4}.json" || fail "events + record: trigger not people: $(cat "${CLIP%.mp4}.json")"
+sleep 3; m1=$(frames); sleep 2; m2=$(frames)
+[ "$m1" = "$m2" ] || fail "events + record: video goes on after the clip ($m1 -> $m2 frames)"
+ok "wake.mode=events + record.on_motion: an alarm woke the video, a $nf-frame clip, video off again after it"
