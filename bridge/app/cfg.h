@@ -102,6 +102,9 @@ struct cfg {
 		int pre_seconds, pre_max_mb;
 		int post_seconds, max_seconds;
 		int on_motion, always;
+		char on_types[96];              /* "motion,people,…"; "" = as on_motion says */
+		unsigned on_mask;               /* resolved: alarm types that record (bit = enum
+		                                   ev_type), from on_types or on_motion */
 		int segment_seconds;
 		int max_age_days, max_total_mb; /* retention (record/retain.c) */
 	} record;
@@ -221,6 +224,8 @@ void cfg_usage(FILE *out, const char *prog, const struct cfg *c);
 void cfg_dump(const struct cfg *c, FILE *out);
 /* Comma-separated keys whose values differ (for "reload: changed …" logs).  Returns count. */
 int cfg_changed_keys(const struct cfg *a, const struct cfg *b, char *out, size_t outlen);
+/* How many keys whose path starts with prefix ("record.", or one whole key) differ. */
+int cfg_changed_prefix(const struct cfg *a, const struct cfg *b, const char *prefix);
 
 /* The key table, for tests and tools that must agree with it (the example config, the man
  * page).  cfg_key_info: 0 or -ENOENT past the end. */

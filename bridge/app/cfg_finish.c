@@ -7,6 +7,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "event/event.h"
 #include "event/mqtt_tls.h"
 
 /* For libavformat URLs: where the userinfo is ("scheme://USERINFO@host"), if any. */
@@ -239,6 +240,15 @@ int cfg_finish_diag(struct cfg *c, struct diag *d)
 		cfg_key_error(d, c, cfg_key_index("mqtt.topic_prefix"), "empty (topics would start "
 			      "with the camera name)");
 	check_mqtt_tls(c, d);
+
+	/* on_motion = true is the shorthand for every alarm type; on_types chooses.  (Its
+	 * check already refused a bad list: it cannot fail here.) */
+	(void)cfg_parse_alarm_types(c->record.on_types, &c->record.on_mask, m, sizeof(m));
+	if (!c->record.on_types[0] && c->record.on_motion)
+		c->record.on_mask = (1u << (EV_FACE + 1)) - 1;
+	else if (c->record.on_types[0] && c->record.on_motion)
+		cfg_warn(c, d, "record.on_motion is ignored: record.on_types (\"%s\") says which "
+			 "alarms record", c->record.on_types);
 
 	c->log.level += c->verbose;
 	if (c->log.level > LOG_DEBUG)

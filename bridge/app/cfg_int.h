@@ -81,6 +81,9 @@ int cfg_check_listen(const char *v, char *msg, size_t n);
 int cfg_check_program(const char *v, char *msg, size_t n);
 int cfg_check_host(const char *v, char *msg, size_t n);
 int cfg_check_topic(const char *v, char *msg, size_t n);
+int cfg_check_alarm_types(const char *v, char *msg, size_t n);
+/* "motion, people" → a bit per enum ev_type (alarm types only); "" → 0.  0 or -EINVAL. */
+int cfg_parse_alarm_types(const char *v, unsigned *mask, char *msg, size_t n);
 int cfg_parse_listen(const char *v, int *enabled, char *addr, size_t addrlen, int *port,
 		     char *msg, size_t n);
 /* Decimal integer, optional surrounding blanks: 0 or -EINVAL (not a number) / -ERANGE. */

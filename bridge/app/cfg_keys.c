@@ -102,7 +102,11 @@ const struct key cfg_keys[] = {
 	{ "record.max_seconds", K_INT, FLD(record.max_seconds), RANGE(1, 86400), .def = "300",
 	  .arg = "S", .help = "longest clip" },
 	{ "record.on_motion", K_BOOL, FLD(record.on_motion), .def = "false",
-	  .arg = "true|false", .help = "record on the camera's motion and AI alarms" },
+	  .arg = "true|false", .help = "record on the camera's motion and AI alarms (all "
+					   "of them; record.on_types chooses)" },
+	{ "record.on_types", K_STR, FLD(record.on_types), .check = cfg_check_alarm_types,
+	  .arg = "TYPE,TYPE", .help = "record on these alarms only: motion, people, vehicle, "
+				      "dog_cat, face (empty: as on_motion says)" },
 	{ "record.always", K_BOOL, FLD(record.always), .def = "false",
 	  .arg = "true|false", .help = "record all the time, in segments" },
 	{ "record.segment_seconds", K_INT, FLD(record.segment_seconds), RANGE(10, 86400),

@@ -148,30 +148,43 @@ void cfg_dump(const struct cfg *c, FILE *out)
 		fprintf(out, "};\n");
 }
 
-int cfg_changed_keys(const struct cfg *a, const struct cfg *b, char *out, size_t outlen)
+static int key_differs(const struct cfg *a, const struct cfg *b, const struct key *k)
 {
 	char va[2200], vb[2200];
+
+	if (k->type == K_STR)  /* raw compare: secrets and the source's password too */
+		return strcmp(cfg_kptr(a, k), cfg_kptr(b, k)) != 0;
+	cfg_fmt_value(a, k, 1, va, sizeof(va));
+	cfg_fmt_value(b, k, 1, vb, sizeof(vb));
+	return strcmp(va, vb) != 0;
+}
+
+int cfg_changed_keys(const struct cfg *a, const struct cfg *b, char *out, size_t outlen)
+{
 	int n = 0;
 
 	if (outlen)
 		out[0] = '\0';
 	for (int i = 0; i < cfg_nkeys; i++) {
 		const struct key *k = &cfg_keys[i];
-		int diff;
 
-		if (k->type == K_STR)  /* raw compare: secrets and the source's password too */
-			diff = strcmp(cfg_kptr(a, k), cfg_kptr(b, k)) != 0;
-		else {
-			cfg_fmt_value(a, k, 1, va, sizeof(va));
-			cfg_fmt_value(b, k, 1, vb, sizeof(vb));
-			diff = strcmp(va, vb) != 0;
-		}
-		if (!diff)
+		if (!key_differs(a, b, k))
 			continue;
 		if (outlen)
 			snprintf(out + strlen(out), outlen - strlen(out), "%s%s", n ? ", " : "",
 				 k->path);
 		n++;
 	}
+	return n;
+}
+
+int cfg_changed_prefix(const struct cfg *a, const struct cfg *b, const char *prefix)
+{
+	size_t len = strlen(prefix);
+	int n = 0;
+
+	for (int i = 0; i < cfg_nkeys; i++)
+		if (!strncmp(cfg_keys[i].path, prefix, len) && key_differs(a, b, &cfg_keys[i]))
+			n++;
 	return n;
 }

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "event/event.h"
 #include "util/num.h"
 
 int cfg_bad(char *msg, size_t n, const char *fmt, ...)
@@ -226,6 +227,37 @@ int cfg_check_topic(const char *v, char *msg, size_t n)
 
 /* A program the bridge runs (events.hook): absolute, so that nothing depends on PATH or the
  * working directory, and runnable now rather than failing at the first event. */
+int cfg_parse_alarm_types(const char *v, unsigned *mask, char *msg, size_t n)
+{
+	*mask = 0;
+	while (*v) {
+		size_t len;
+		int t;
+
+		v += strspn(v, " \t");
+		len = strcspn(v, ",");
+		while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+			len--;
+		if (!len)
+			return cfg_bad(msg, n, "empty entry in the list");
+		if ((t = ev_alarm_type(v, len)) < 0)
+			return cfg_bad(msg, n, "'%.*s' is not an alarm type (motion, people, vehicle, "
+				       "dog_cat, face)", len > 40 ? 40 : (int)len, v);
+		*mask |= 1u << t;
+		v += strcspn(v, ",");
+		if (*v == ',' && !*++v)
+			return cfg_bad(msg, n, "empty entry in the list");
+	}
+	return 0;
+}
+
+int cfg_check_alarm_types(const char *v, char *msg, size_t n)
+{
+	unsigned mask;
+
+	return cfg_parse_alarm_types(v, &mask, msg, n);
+}
+
 int cfg_check_program(const char *v, char *msg, size_t n)
 {
 	struct stat st;

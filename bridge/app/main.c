@@ -123,11 +123,12 @@ static void notify_status(struct app *a, int watchdog)
 		   bat, s.http_clients);
 }
 
-/* SIGHUP: re-read the configuration; the camera and HTTP settings apply at once, the output
- * (device, format, size) only at the next start since consumers break when it changes. */
+/* SIGHUP: re-read the configuration; the camera, HTTP and record settings apply at once, the
+ * output (device, format, size) only at the next start since consumers break when it
+ * changes. */
 static void reload(struct app *a)
 {
-	struct cfg *next = calloc(1, sizeof(*next));
+	struct cfg *next = calloc(1, sizeof(*next)), *old;
 	struct cfg_err err = { .count = 0 };
 	char changed[1024];
 
@@ -147,10 +148,9 @@ static void reload(struct app *a)
 	log_info("reload: changed %s", changed);
 	if (strstr(changed, "output."))
 		log_warn("reload: output settings take effect at the next restart");
-	/* Nothing may point into the old config past here: the video thread and the HTTP server
-	 * copied what they keep, and run() re-reads a->cfg. */
-	explicit_bzero(a->cfg, sizeof(*a->cfg));
-	free(a->cfg);
+	/* Nothing may point into the old config once it is freed below: the video thread and
+	 * the HTTP server copied what they keep, and run() re-reads a->cfg. */
+	old = a->cfg;
 	a->cfg = next;
 	video_set_source(&a->video, NULL);
 	src_stop(a->src);
@@ -158,13 +158,16 @@ static void reload(struct app *a)
 	auq_flush(&a->q);   /* the video thread keeps using the same queue */
 	if (start_source(a) == 0)
 		video_set_source(&a->video, a->src);
-	http_server_stop(a->http);
+	http_server_stop(a->http);   /* before the recorder it points to may change */
 	a->http = NULL;
+	recapp_reload(&a->rec, old, a->cfg);
 	if (strstr(changed, "events.") || strstr(changed, "mqtt.")) {
 		notify_stop(&a->notify);
 		notify_start(&a->notify, a->cfg, a->events);
 	}
 	start_http(a);
+	explicit_bzero(old, sizeof(*old));
+	free(old);
 }
 
 static int run(struct app *a)

@@ -38,6 +38,14 @@ const char *ev_type_name(enum ev_type t)
 	return (unsigned)t < EV_NTYPES ? type_names[t] : "?";
 }
 
+int ev_alarm_type(const char *name, size_t len)
+{
+	for (int t = EV_MOTION; t <= EV_FACE; t++)
+		if (strlen(type_names[t]) == len && !memcmp(name, type_names[t], len))
+			return t;
+	return -EINVAL;
+}
+
 const char *ev_state_name(enum ev_state s)
 {
 	return s == EV_STATE_START ? "start" : s == EV_STATE_END ? "end" : "";

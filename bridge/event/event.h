@@ -67,6 +67,9 @@ uint64_t ev_bus_count(struct ev_bus *b, enum ev_type t);
 
 const char *ev_type_name(enum ev_type t);   /* "motion", "people", … ("?" when out of range) */
 const char *ev_state_name(enum ev_state s); /* "start", "end", "" */
+/* The camera alarm type (EV_MOTION … EV_FACE) named by the first len bytes of name, as
+ * ev_type_name spells it; -EINVAL for anything else. */
+int ev_alarm_type(const char *name, size_t len);
 /* One JSON object for the event (camera name included).  Length, or -ENOSPC. */
 int ev_json(const struct ev *e, const char *camera, char *buf, size_t n);
 

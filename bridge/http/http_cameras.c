@@ -12,7 +12,8 @@
 
 #define CAMS_PREFIX     "/api/v1/cameras/"
 #define CAMS_TEXT_MAX   (256 * 1024)
-#define CAMS_URL_MAX    2048
+#define CAMS_URL_MAX    4096
+#define CAMS_QARGS_MAX  64      /* query arguments carried over by a redirect */
 #define INDEX_MARK      "<!--cameras-->"
 
 static int host_char(char c)
@@ -46,14 +47,38 @@ static void host_only(const char *h, char *out, size_t n)
 	out[len] = 0;
 }
 
+/* Percent-encodes all but the unreserved characters (and '/' in a path). */
+static void add_encoded(struct sbuf *b, const char *s, size_t len, int slash)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (host_char((char)c) || c == '_' || c == '~' || (slash && c == '/'))
+			sbuf_add(b, &c, 1);
+		else
+			sbuf_printf(b, "%%%c%c", hex[c >> 4], hex[c & 15]);
+	}
+}
+
+/* b's text into out (n bytes): 0 or -ENOSPC. */
+static int sbuf_out(struct sbuf *b, char *out, size_t n)
+{
+	int r = b->err || b->len + 1 > n ? -ENOSPC : 0;
+
+	if (!r)
+		memcpy(out, sbuf_str(b), b->len + 1);
+	sbuf_free(b);
+	return r;
+}
+
 int http_cameras_url(const char *base, const char *host, const char *path, char *out, size_t n)
 {
 	static const char scheme[] = "http://";
-	static const char hex[] = "0123456789ABCDEF";
 	char h[256];
 	const char *auth, *port;
 	struct sbuf b;
-	int r;
 
 	if (strncmp(base, scheme, sizeof(scheme) - 1))
 		return -EINVAL;
@@ -73,19 +98,46 @@ int http_cameras_url(const char *base, const char *host, const char *path, char 
 		sbuf_printf(&b, "%s", h[0] ? h : "127.0.0.1");
 	}
 	sbuf_printf(&b, "%s", port);
-	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
-		if (host_char((char)*p) || *p == '/' || *p == '_' || *p == '~')
-			sbuf_add(&b, p, 1);
-		else
-			sbuf_printf(&b, "%%%c%c", hex[*p >> 4], hex[*p & 15]);
+	add_encoded(&b, path, strlen(path), 1);
+	return sbuf_out(&b, out, n);
+}
+
+int http_cameras_query(char *url, size_t n, const struct http_qarg *q, size_t nq)
+{
+	struct sbuf b;
+
+	sbuf_init(&b, n);
+	sbuf_printf(&b, "%s", url);
+	for (size_t i = 0; i < nq; i++) {
+		sbuf_add(&b, i ? "&" : "?", 1);
+		add_encoded(&b, q[i].key, q[i].klen, 0);
+		if (q[i].value) {
+			sbuf_add(&b, "=", 1);
+			add_encoded(&b, q[i].value, q[i].vlen, 0);
+		}
 	}
-	r = b.err ? -ENOSPC : 0;
-	if (!r && b.len + 1 > n)
-		r = -ENOSPC;
-	if (!r)
-		memcpy(out, sbuf_str(&b), b.len + 1);
-	sbuf_free(&b);
-	return r;
+	return sbuf_out(&b, url, n);
+}
+
+struct qargs {
+	struct http_qarg a[CAMS_QARGS_MAX];
+	size_t n;
+	int over;
+};
+
+static enum MHD_Result add_qarg(void *cls, enum MHD_ValueKind kind, const char *key,
+				size_t klen, const char *value, size_t vlen)
+{
+	struct qargs *q = cls;
+
+	(void)kind;
+	if (q->n == CAMS_QARGS_MAX) {
+		q->over = 1;
+		return MHD_NO;
+	}
+	q->a[q->n++] = (struct http_qarg){ .key = key, .klen = klen, .value = value,
+					   .vlen = value ? vlen : 0 };
+	return MHD_YES;
 }
 
 /* NAME out of /api/v1/cameras/NAME[/…]; 0 or -EINVAL. */
@@ -116,18 +168,28 @@ enum MHD_Result http_cameras_redirect(struct http_server *s, struct MHD_Connecti
 				      const char *url)
 {
 	struct rundir_cam c;
+	struct qargs *q;
 	char name[64], *loc;
 	int r;
 
 	if (route_name(url, name, sizeof(name)) ||
 	    rundir_find(s->run_dir, name, (int64_t)time(NULL), &c) || !c.http[0])
 		return http_reply_text(conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n");
-	if (!(loc = malloc(CAMS_URL_MAX)))
+	loc = malloc(CAMS_URL_MAX);
+	q = calloc(1, sizeof(*q));
+	if (!loc || !q) {
+		free(loc);
+		free(q);
 		return http_reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
 				       "out of memory\n");
-	r = http_cameras_url(c.http, MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-								 MHD_HTTP_HEADER_HOST),
-			     url, loc, CAMS_URL_MAX);
+	}
+	/* The query goes along (?width=, ?since=…): MHD hands it decoded, in order. */
+	MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, add_qarg, q);
+	r = q->over ? -E2BIG : http_cameras_url(c.http, MHD_lookup_connection_value(
+			conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST), url, loc, CAMS_URL_MAX);
+	if (!r)
+		r = http_cameras_query(loc, CAMS_URL_MAX, q->a, q->n);
+	free(q);
 	struct MHD_Response *resp = r ? NULL : MHD_create_response_from_buffer(
 		0, NULL, MHD_RESPMEM_PERSISTENT);
 	if (resp)
@@ -136,6 +198,9 @@ enum MHD_Result http_cameras_redirect(struct http_server *s, struct MHD_Connecti
 	if (r == -EINVAL)
 		return http_reply_text(conn, MHD_HTTP_BAD_GATEWAY, "text/plain",
 				       "that camera's address is not usable\n");
+	if (r == -E2BIG || r == -ENOSPC)
+		return http_reply_text(conn, MHD_HTTP_URI_TOO_LONG, "text/plain",
+				       "the query is too long to pass on\n");
 	if (!resp)
 		return http_reply_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "text/plain",
 				       "cannot build the redirect\n");

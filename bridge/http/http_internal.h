@@ -130,11 +130,25 @@ enum MHD_Result http_record(struct http_server *s, struct MHD_Connection *conn, 
 /* http_ts.c: GET /stream.ts; waking suspended viewers (new bytes, ticks, stop). */
 enum MHD_Result http_ts(struct http_server *s, struct MHD_Connection *conn);
 void http_ts_wake(struct http_server *s);
+/* The notifier's tick: cuts viewers that stopped reading, then wakes. */
+void http_ts_tick(struct http_server *s);
 void http_ts_attach(struct http_server *s);   /* start: new bytes wake the viewers */
 void http_ts_detach(struct http_server *s);   /* stop, before the server goes */
 
 /* mjpeg.c: a suspended connection's peer has gone (MHD does not watch those sockets). */
 int http_peer_gone(int fd);
+/* A streaming viewer's progress: the peer's acknowledged bytes, and since when. */
+struct http_progress {
+	uint64_t acked;
+	uint64_t since_us;         /* the peer last took a byte (or had none waiting) */
+};
+/* mjpeg.c: 1 when data waits in fd's socket and the peer acknowledged none of it for `limit`
+ * µs: it stopped reading.  A slow link still takes bytes and is left alone; unknown (no
+ * TCP_INFO): never stalled. */
+int http_stalled(int fd, struct http_progress *p, uint64_t now, uint64_t limit);
+/* Shuts a viewer's socket down with a reset: MHD sees it fail and closes the connection on
+ * its own thread.  Only while the connection cannot have been freed (its viewer is listed). */
+void http_cut(int fd);
 
 /* http_recordings.c: 1 when url is one of its routes (/recordings…, /api/v1/recordings…). */
 int http_recordings_route(const char *url);

@@ -493,7 +493,7 @@ static void *notifier_main(void *arg)
 				mjpeg_wake(s, 1);
 			cut_slow_requests(s);
 			snapshot_hold(s, now);
-			http_ts_wake(s);
+			http_ts_tick(s);
 		}
 	}
 	return NULL;

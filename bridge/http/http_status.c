@@ -199,7 +199,7 @@ void http_metrics_text(struct sbuf *b, const struct http_text_ctx *c)
 		c->snapshot_encodes);
 	counter(b, c, "http_bodies_refused_total", "HTTP requests refused for carrying a body.",
 		c->bodies_refused);
-	counter(b, c, "http_viewers_stalled_total", "MJPEG viewers dropped for not reading.",
+	counter(b, c, "http_viewers_stalled_total", "MJPEG and /stream.ts viewers dropped for not reading or falling behind.",
 		c->viewers_stalled);
 	counter(b, c, "http_snapshots_busy_total", "Snapshot asks answered 503 (encoder busy).",
 		c->snapshots_busy);

@@ -1,7 +1,10 @@
 /* GET /stream.ts: the camera's own stream as MPEG-TS (record/tsout.c muxes it once for
  * everybody; no decoding).  A viewer with nothing to read is suspended and woken when the
  * muxer has written more, or at the notifier's tick (to notice a peer that left, or the
- * server stopping).  A viewer counts as watching for wake = on-demand. */
+ * server stopping).  A viewer counts as watching for wake = on-demand.  Slow viewers hold a
+ * bounded backlog: the muxer drops a reader more than TSOUT_MAX_LAG_US behind, the tick cuts
+ * one whose socket took nothing for the stall timeout, and the socket's send buffer is
+ * capped at TS_SNDBUF. */
 #include "http/http_internal.h"
 #include "http/http_resp.h"
 #include "hub/hub.h"
@@ -9,8 +12,15 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/socket.h>
 
-#define TS_BLOCK (64 * 1024)
+#include "util/clock.h"
+
+#define TS_BLOCK  (64 * 1024)
+/* The bytes a viewer's socket may hold on our side (the kernel doubles it): ample for a
+ * LAN at camera bitrates (256 KiB at 1 ms is 256 MB/s), and it keeps what waits unseen by
+ * the lag check small: at 500 kbit/s, 4 s; autotuned, megabytes. */
+#define TS_SNDBUF (128 * 1024)
 
 struct ts_viewer {
 	struct http_server *srv;
@@ -19,6 +29,7 @@ struct ts_viewer {
 	int fd;
 	int suspended;
 	int gone;
+	struct http_progress prog;
 	struct ts_viewer *prev, *next;
 };
 
@@ -35,6 +46,11 @@ static ssize_t ts_read(void *cls, uint64_t pos, char *out, size_t max)
 	if (end)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	n = tsout_read(v->rd, (uint8_t *)out, max);
+	if (n == -ENOBUFS) {
+		pthread_mutex_lock(&s->lock);
+		s->stalled_viewers++;
+		pthread_mutex_unlock(&s->lock);
+	}
 	if (n < 0)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	if (n > 0)
@@ -82,6 +98,9 @@ enum MHD_Result http_ts(struct http_server *s, struct MHD_Connection *conn)
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	v->fd = ci ? ci->connect_fd : -1;
+	v->prog.since_us = clock_mono_us();
+	if (v->fd >= 0)
+		(void)setsockopt(v->fd, SOL_SOCKET, SO_SNDBUF, &(int){ TS_SNDBUF }, sizeof(int));
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, TS_BLOCK, ts_read, v, ts_free);
 	if (!r) {
 		tsout_reader_close(v->rd);
@@ -119,6 +138,22 @@ void http_ts_wake(struct http_server *s)
 	/* Suspended connections are neither called back nor freed: still valid here. */
 	for (int i = 0; i < n; i++)
 		MHD_resume_connection(wake[i]);
+}
+
+void http_ts_tick(struct http_server *s)
+{
+	uint64_t now = clock_mono_us();
+
+	pthread_mutex_lock(&s->lock);
+	for (struct ts_viewer *v = s->ts_viewers; v; v = v->next) {
+		if (v->gone || !http_stalled(v->fd, &v->prog, now, s->stall_us))
+			continue;
+		http_cut(v->fd);   /* listed: MHD has not freed it (ts_free unlinks first) */
+		v->gone = 1;
+		s->stalled_viewers++;
+	}
+	pthread_mutex_unlock(&s->lock);
+	http_ts_wake(s);
 }
 
 static void on_bytes(void *ctx)

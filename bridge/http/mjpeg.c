@@ -30,8 +30,7 @@ struct mjpeg_viewer {
 	size_t off;                    /* bytes of head + data + "\r\n" already given */
 	uint64_t sent_seq;
 	uint64_t last_send_us;
-	uint64_t acked;                /* peer's acknowledged bytes at the last progress */
-	uint64_t progress_us;          /* when the peer last took a byte (or had none waiting) */
+	struct http_progress prog;     /* to notice a peer that stopped reading */
 	int suspended;
 	struct mjpeg_viewer *prev, *next;
 };
@@ -168,7 +167,7 @@ int mjpeg_open(struct http_server *s, struct MHD_Connection *conn, struct MHD_Re
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 	v->fd = ci ? ci->connect_fd : -1;
-	v->progress_us = clock_mono_us();
+	v->prog.since_us = clock_mono_us();
 	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, MJPEG_BLOCK, mjpeg_read, v,
 					      mjpeg_free);
 	if (!r) {
@@ -207,25 +206,32 @@ int http_peer_gone(int fd)
 	return r == 0 || (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
-/* A viewer that stopped reading: data waits in our socket and the peer acknowledged none of
- * it for stall_us.  A slow link still takes bytes and is left alone; a viewer with nothing
- * waiting (idle camera) is not stalled.  Unknown (no TCP_INFO): never stalled. */
-static int stalled(struct http_server *s, struct mjpeg_viewer *v, uint64_t now)
+int http_stalled(int fd, struct http_progress *p, uint64_t now, uint64_t limit)
 {
 	struct tcp_info ti;
 	socklen_t l = sizeof(ti);
 	int outq = 0;
 
-	if (v->fd < 0 || getsockopt(v->fd, IPPROTO_TCP, TCP_INFO, &ti, &l) < 0 ||
+	if (fd < 0 || getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &l) < 0 ||
 	    l < offsetof(struct tcp_info, tcpi_bytes_acked) + sizeof(ti.tcpi_bytes_acked) ||
-	    ioctl(v->fd, SIOCOUTQ, &outq) < 0)
+	    ioctl(fd, SIOCOUTQ, &outq) < 0)
 		return 0;
-	if (outq <= 0 || ti.tcpi_bytes_acked != v->acked) {
-		v->acked = ti.tcpi_bytes_acked;
-		v->progress_us = now;
+	if (outq <= 0 || ti.tcpi_bytes_acked != p->acked) {
+		p->acked = ti.tcpi_bytes_acked;
+		p->since_us = now;
 		return 0;
 	}
-	return now - v->progress_us >= s->stall_us;
+	return now - p->since_us >= limit;
+}
+
+void http_cut(int fd)
+{
+	/* MHD sees the socket fail and closes it (a suspended one once resumed); no linger, so
+	 * the close resets instead of keeping the unsent data. */
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	shutdown(fd, SHUT_RDWR);
 }
 
 void mjpeg_wake(struct http_server *s, int only_idle)
@@ -236,12 +242,8 @@ void mjpeg_wake(struct http_server *s, int only_idle)
 
 	pthread_mutex_lock(&s->lock);
 	for (v = s->viewers; v && n < s->max_conn; v = v->next) {
-		if (only_idle && !v->gone && stalled(s, v, now)) {
-			/* MHD sees the socket fail and closes it (a suspended one once resumed);
-			 * no linger, so the close resets instead of keeping the unsent data. */
-			struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-			setsockopt(v->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-			shutdown(v->fd, SHUT_RDWR);
+		if (only_idle && !v->gone && http_stalled(v->fd, &v->prog, now, s->stall_us)) {
+			http_cut(v->fd);
 			v->gone = 1;
 			s->stalled_viewers++;
 		}

@@ -38,6 +38,8 @@ struct rec {
 	int stop_clip;
 	uint64_t until_us;             /* record until (monotonic) */
 	enum rec_trigger trig;         /* what asked last */
+	int ai_started;                /* an AI alarm type that started since the thread last
+				        * looked, or -1: it renames a clip that motion began */
 	unsigned motion;               /* alarm types in progress (bit = enum ev_type) */
 	uint64_t motion_since_us[EV_FACE + 1];
 	/* the recorder thread's own */
@@ -89,22 +91,33 @@ void rec_stop_clip(struct rec *r)
 	pthread_mutex_unlock(&r->lock);
 }
 
-/* On the publishing thread, bus locked: note the wish and return. */
+static int is_ai(enum rec_trigger t)
+{
+	return t >= REC_TRIG_PEOPLE && t <= REC_TRIG_FACE;
+}
+
+/* On the publishing thread, bus locked: note the wish and return.  The camera reports an AI
+ * alarm together with motion: the clip is named after the AI type. */
 static void on_event(void *opaque, const struct ev *e)
 {
 	struct rec *r = opaque;
 	uint64_t now = clock_mono_us();
+	enum rec_trigger why = (enum rec_trigger)e->type;
 
-	if (e->type > EV_FACE)
+	if (e->type > EV_FACE || !(r->o.on_types & (1u << e->type)))
 		return;
 	pthread_mutex_lock(&r->lock);
 	if (e->state == EV_STATE_START) {
 		r->motion |= 1u << e->type;
 		r->motion_since_us[e->type] = now;
+		if (is_ai(why))
+			r->ai_started = why;
 	} else if (e->state == EV_STATE_END) {
 		r->motion &= ~(1u << e->type);
 	}
-	set_until(r, now + (uint64_t)r->o.post_seconds * 1000000u, (enum rec_trigger)e->type);
+	if (!is_ai(why) && is_ai(r->trig) && r->until_us > now)
+		why = r->trig;
+	set_until(r, now + (uint64_t)r->o.post_seconds * 1000000u, why);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -289,7 +302,7 @@ static void *rec_main(void *arg)
 	pthread_setname_np(pthread_self(), "record");
 	for (;;) {
 		uint64_t now = clock_mono_us(), until;
-		int stop_clip, wanted, always = r->o.always;
+		int stop_clip, wanted, ai, always = r->o.always;
 		enum rec_trigger trig;
 
 		pthread_mutex_lock(&r->lock);
@@ -306,8 +319,13 @@ static void *rec_main(void *arg)
 		r->stop_clip = 0;
 		until = r->until_us;
 		trig = r->trig;
+		ai = r->ai_started;
+		r->ai_started = -1;
 		wanted = always || until > now;
 		pthread_mutex_unlock(&r->lock);
+
+		if (ai >= 0 && r->subscribed && r->clip_trig == REC_TRIG_MOTION)
+			r->clip_trig = (enum rec_trigger)ai;
 
 		if (stop_clip) {
 			close_clip(r, 1);
@@ -376,6 +394,7 @@ int rec_start(struct rec **out, const struct rec_opts *o)
 	if (!r)
 		return -ENOMEM;
 	r->o = *o;
+	r->ai_started = -1;
 	r->dir = strdup(o->dir);
 	r->camera = strdup(o->camera);
 	if (!r->dir || !r->camera ||
@@ -396,7 +415,7 @@ int rec_start(struct rec **out, const struct rec_opts *o)
 		rec_free(r);
 		return -e;
 	}
-	if (o->on_motion && o->events)
+	if (o->on_types && o->events)
 		(void)ev_bus_listen(o->events, on_event, r);
 	*out = r;
 	return 0;
@@ -406,12 +425,14 @@ void rec_stop(struct rec *r)
 {
 	if (!r)
 		return;
-	if (r->o.on_motion && r->o.events)
+	if (r->o.on_types && r->o.events)
 		ev_bus_unlisten(r->o.events, on_event, r);
 	pthread_mutex_lock(&r->lock);
 	r->stop = 1;
 	pthread_cond_signal(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 	pthread_join(r->th, NULL);
+	if (r->o.st)
+		STATUS_UPDATE(r->o.st, cs->rec_enabled = 0;);
 	rec_free(r);
 }

@@ -20,6 +20,9 @@ enum rec_trigger {
 	REC_TRIG_MANUAL, REC_TRIG_SIGNAL, REC_TRIG_ALWAYS,
 };
 
+/* Every alarm type: what record.on_motion = true means. */
+#define REC_ON_ALL_ALARMS ((1u << (REC_TRIG_FACE + 1)) - 1)
+
 /* Writes the thumbnail of frame f to path (JPEG).  0 or a negative errno. */
 typedef int (*rec_thumb_fn)(void *ctx, const struct frame *f, const char *path);
 
@@ -27,10 +30,12 @@ struct rec_opts {
 	const char *dir;           /* record.dir (copied) */
 	const char *camera;        /* camera name: the folder below dir (copied) */
 	int pre_seconds, post_seconds, max_seconds, segment_seconds;
-	int on_motion, always;
+	unsigned on_types;         /* alarms that start a clip: bit 1 << REC_TRIG_MOTION … FACE
+				    * (the event types of the same names); 0 = none */
+	int always;
 	size_t queue_bytes;        /* AUs waiting for the disk at most (≥ the pre-roll bound) */
 	struct tap *tap;
-	struct ev_bus *events;     /* EV_RECORDING out; motion in when on_motion (may be NULL) */
+	struct ev_bus *events;     /* EV_RECORDING out; alarms in when on_types (may be NULL) */
 	struct hub *hub;           /* thumbnails; a clip counts as a viewer (may be NULL) */
 	struct status *st;         /* may be NULL */
 	rec_thumb_fn thumb;

@@ -67,6 +67,14 @@ void tap_free(struct tap *t)
 	free(t);
 }
 
+void tap_set_window(struct tap *t, uint64_t pre_us, size_t max_bytes)
+{
+	pthread_mutex_lock(&t->lock);
+	t->ring.span_us = pre_us;
+	t->ring.max_bytes = max_bytes;
+	pthread_mutex_unlock(&t->lock);
+}
+
 /* 1 for a VPS/SPS/PPS NAL unit. */
 static int is_param_set(enum au_codec c, const uint8_t *nal)
 {

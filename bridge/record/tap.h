@@ -35,6 +35,8 @@ struct tap;
 /* pre_us: pre-roll kept; max_bytes bounds it.  0 or -ENOMEM/-EINVAL. */
 int tap_new(struct tap **out, uint64_t pre_us, size_t max_bytes);
 void tap_free(struct tap *t);
+/* New pre-roll bounds (a reload): what is kept beyond them goes with the next AU. */
+void tap_set_window(struct tap *t, uint64_t pre_us, size_t max_bytes);
 /* The video thread's hook (matches video_opts.au_tap). */
 void tap_feed(void *tap, const struct au *au);
 enum tap_replay {

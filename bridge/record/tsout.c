@@ -15,13 +15,14 @@
 #include "record/aufifo.h"
 #include "record/mux.h"
 #include "record/tap.h"
+#include "util/clock.h"
 #include "util/log.h"
 
 #define TS_MARKS        64
 #define TS_QUEUE_BYTES  (16u << 20)
 #define TS_QUEUE_AUS    4096
 #define TS_WAIT_MS      200
-/* A reader this close to being overwritten is moved on (the writer never waits). */
+/* A reader this close to being overwritten is dropped (the writer never waits). */
 #define TS_GUARD        (256u << 10)
 
 struct ts_reader {
@@ -29,6 +30,7 @@ struct ts_reader {
 	uint64_t pos;              /* absolute byte offset in the stream */
 	int waiting;               /* start at the first keyframe mark at or after pos */
 	int closed;
+	int dropped;               /* fell too far behind: over */
 };
 
 struct tsout {
@@ -42,8 +44,10 @@ struct tsout {
 	uint8_t *ring;
 	uint64_t head;             /* bytes written so far */
 	uint64_t marks[TS_MARKS];  /* where keyframes (with PAT/PMT) begin, oldest first */
+	uint64_t mark_us[TS_MARKS]; /* when each was written (monotonic) */
 	unsigned nmarks;
-	uint64_t skips, aus;
+	uint64_t max_lag_us;
+	uint64_t dropped, aus;
 	int udp_fd;
 	struct sockaddr_storage udp_sa;
 	socklen_t udp_len;
@@ -128,8 +132,10 @@ static void add_mark(struct tsout *t)
 	pthread_mutex_lock(&t->lock);
 	if (t->nmarks == TS_MARKS) {
 		memmove(t->marks, t->marks + 1, (TS_MARKS - 1) * sizeof(t->marks[0]));
+		memmove(t->mark_us, t->mark_us + 1, (TS_MARKS - 1) * sizeof(t->mark_us[0]));
 		t->nmarks--;
 	}
+	t->mark_us[t->nmarks] = clock_mono_us();
 	t->marks[t->nmarks++] = t->head;
 	pthread_cond_broadcast(&t->cond);
 	pthread_mutex_unlock(&t->lock);
@@ -240,6 +246,7 @@ int tsout_start(struct tsout **out, struct tap *tap, const char *udp, struct sta
 	t->tap = tap;
 	t->st = st;
 	t->udp_fd = -1;
+	t->max_lag_us = TSOUT_MAX_LAG_US;
 	if ((udp && udp[0] && (r = parse_udp(t, udp, err, n)) < 0) ||
 	    (r = aufifo_init(&t->fifo, TS_QUEUE_BYTES, TS_QUEUE_AUS)) < 0) {
 		if (t->udp_fd >= 0)
@@ -281,6 +288,13 @@ void tsout_stop(struct tsout *t)
 	free(t);
 }
 
+void tsout_set_max_lag(struct tsout *t, uint64_t us)
+{
+	pthread_mutex_lock(&t->lock);
+	t->max_lag_us = us;
+	pthread_mutex_unlock(&t->lock);
+}
+
 void tsout_set_notify(struct tsout *t, void (*fn)(void *ctx), void *ctx)
 {
 	pthread_mutex_lock(&t->nlock);
@@ -310,6 +324,20 @@ static int mark_from(const struct tsout *t, uint64_t pos, uint64_t *mark)
 			return 1;
 		}
 	}
+	return 0;
+}
+
+/* Under lock: the reader is more than max_lag behind the writer (a keyframe it has not reached
+ * yet was written that long ago), or about to be overwritten. */
+static int too_far_behind(const struct tsout *t, const struct ts_reader *r)
+{
+	uint64_t now = clock_mono_us();
+
+	if (t->head - r->pos >= TSOUT_RING_BYTES - TS_GUARD)
+		return 1;
+	for (unsigned i = 0; i < t->nmarks; i++)
+		if (t->marks[i] > r->pos)
+			return now - t->mark_us[i] > t->max_lag_us;
 	return 0;
 }
 
@@ -363,17 +391,19 @@ ssize_t tsout_read(struct ts_reader *r, uint8_t *buf, size_t max)
 		r->pos = m;
 		r->waiting = 0;
 	}
-	if (t->head - r->pos >= TSOUT_RING_BYTES - TS_GUARD || r->pos > t->head) {
-		/* Too slow (or the stream restarted): on to the newest keyframe. */
-		t->skips++;
-		if (mark_newest(t, &m) && m >= r->pos) {
-			r->pos = m;
-		} else {
-			r->pos = t->head;
-			r->waiting = 1;
-			pthread_mutex_unlock(&t->lock);
-			return 0;
-		}
+	if (r->pos > t->head) {   /* cannot happen (head only grows): start again */
+		r->pos = t->head;
+		r->waiting = 1;
+		pthread_mutex_unlock(&t->lock);
+		return 0;
+	}
+	if (r->dropped || too_far_behind(t, r)) {
+		/* Skipping ahead would hide from the viewer that it cannot keep up, and a reader
+		 * that stopped would wait here for ever: it is let go (players reconnect). */
+		t->dropped += !r->dropped;
+		r->dropped = 1;
+		pthread_mutex_unlock(&t->lock);
+		return -ENOBUFS;
 	}
 	n = (size_t)(t->head - r->pos);
 	if (n > max)
@@ -407,11 +437,11 @@ void tsout_reader_close(struct ts_reader *r)
 	free(r);
 }
 
-void tsout_counts(struct tsout *t, int *readers, uint64_t *skips, uint64_t *aus)
+void tsout_counts(struct tsout *t, int *readers, uint64_t *dropped, uint64_t *aus)
 {
 	pthread_mutex_lock(&t->lock);
 	*readers = t->readers;
-	*skips = t->skips;
+	*dropped = t->dropped;
 	*aus = t->aus;
 	pthread_mutex_unlock(&t->lock);
 }

@@ -2,9 +2,10 @@
 # One page for all cameras: two bridges, each with its own cam-sim, sharing a temporary
 # --run-dir:
 #  - each writes RUN/NAME.json; each one's `/` and /api/v1/cameras list both;
-#  - /api/v1/cameras/OTHER and …/OTHER/stream answer 307 to OTHER's bridge (same path), the
-#    redirect leads to a JPEG, an unknown name is still 404; a stale file (dead pid) and a
-#    garbage file are not listed;
+#  - /api/v1/cameras/OTHER and …/OTHER/stream answer 307 to OTHER's bridge (same path and
+#    query string, re-encoded), the redirect leads to a JPEG (?width=160 followed: 160 px
+#    wide), an unknown name is still 404; a stale file (dead pid) and a garbage file are not
+#    listed;
 #  - GET /snapshot.jpg?source=camera is the camera's own JPEG (msg 109) at the camera's full
 #    size (640x360, the output is 320x180) with X-Snapshot-Source: camera; without it the
 #    decoded frame (decoded); with the camera frozen, the decoded frame after the bounded wait;
@@ -88,15 +89,32 @@ got=$(redir "${HP[front]}" /api/v1/cameras/garden)
 [ "$got" = "307 http://127.0.0.1:${HP[garden]}/api/v1/cameras/garden" ] || fail "front -> garden: $got"
 got=$(redir "${HP[garden]}" /api/v1/cameras/front/stream)
 [ "$got" = "307 http://127.0.0.1:${HP[front]}/api/v1/cameras/front/stream" ] || fail "garden -> front/stream: $got"
-curl -fsSL -o "$TMP/via.jpg" "http://127.0.0.1:${HP[front]}/api/v1/cameras/garden" || fail "following the redirect"
+got=$(redir "${HP[front]}" '/api/v1/cameras/garden?width=160&x=a%20b%26c&flag')
+[ "$got" = "307 http://127.0.0.1:${HP[garden]}/api/v1/cameras/garden?width=160&x=a%20b%26c&flag" ] ||
+	fail "front -> garden with a query: $got"
+curl -fsSL -o "$TMP/via.jpg" "http://127.0.0.1:${HP[front]}/api/v1/cameras/garden?width=160" || fail "following the redirect"
 [ "$(head -c 2 "$TMP/via.jpg" | od -An -tx1 | tr -d ' ')" = ffd8 ] || fail "the redirect does not lead to a JPEG"
+w=$(python3 - "$TMP/via.jpg" <<'PY'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+i = 2
+while i < len(d):   # the first SOFn segment holds height and width
+    m, l = d[i + 1], struct.unpack('>H', d[i + 2:i + 4])[0]
+    if 0xc0 <= m <= 0xcf and m not in (0xc4, 0xc8, 0xcc):
+        print(struct.unpack('>H', d[i + 7:i + 9])[0]); break
+    i += 2 + l
+PY
+)
+[ "$w" = 160 ] || fail "?width=160 through the redirect gave a $w px wide JPEG (the query was lost)"
+got=$(redir "${HP[front]}" "/api/v1/cameras/garden?$(seq -s '&' 65 | sed 's/[0-9]*/a&=1/g')")
+[ "${got%% *}" = 414 ] || fail "65 query arguments: $got (want 414)"
 got=$(redir "${HP[front]}" /api/v1/cameras/nobody)
 [ "${got%% *}" = 404 ] || fail "unknown camera: $got (want 404)"
 got=$(redir "${HP[front]}" /api/v1/cameras/ghost)
 [ "${got%% *}" = 404 ] || fail "stale camera: $got (want 404)"
 got=$(redir "${HP[front]}" /api/v1/cameras/front)
 [ "${got%% *}" = 200 ] || fail "own camera: $got (want 200)"
-ok "/api/v1/cameras/OTHER… answers 307 to the other bridge; unknown and stale 404, own 200"
+ok "/api/v1/cameras/OTHER…?query answers 307 to the other bridge, query kept; unknown and stale 404, own 200"
 
 # ---- the camera's own JPEG ---------------------------------------------------------------------
 jpeg_size() { ffprobe -v error -select_streams v:0 -show_entries stream=codec_name,width,height -of csv=p=0 "$1"; }

@@ -6,10 +6,12 @@
 #    sidecar and the 320-px thumbnail are there; the duration is about pre + seconds;
 #  - SIGUSR1 starts a clip too (trigger "signal"); POST /api/v1/record/stop ends one early;
 #    a GET is refused (405), a bad duration is refused (400);
-#  - motion (cam-sim's control FIFO) starts a clip when record.on_motion is on (when the
-#    source publishes motion events on the bus);
+#  - record.on_types = people: plain motion (cam-sim's control FIFO) records nothing, a people
+#    alarm (reported with motion, as cameras do) starts a clip named "people", with pre-roll;
 #  - GET /stream.ts read by ffmpeg: the first frame an I-frame near the live one, markers
 #    consecutive, frames bit-identical to the clip's; 10 viewers cost no more decoding;
+#  - meanwhile a /stream.ts viewer that never reads is cut (reset) after the stall timeout
+#    (10 s) and counted, without the others missing a frame;
 #  - output.udp: a UDP receiver gets the same stream;
 #  - the camera's AAC (cam-sim --audio) is in the clip and in /stream.ts: an AAC track as long
 #    as the video that decodes without errors;
@@ -36,7 +38,7 @@ wait_for test -p "$FIFO" || { cat "$TMP/sim.err"; fail "cam-sim did not start"; 
 "$BRIDGE" --name $NAME --source "bc-udp://admin:$PW@127.0.0.1:$DPORT/main?uid=$UID_" \
 	--output "$TMP/out.yuv" --size 320x180 --fps $FPS --hwaccel none --http 127.0.0.1:$HP \
 	--record.dir="$RDIR" --record.pre_seconds=$PRE --record.post_seconds=2 \
-	--record.on_motion=true --http.max_connections=40 >"$TMP/bridge.err" 2>&1 &
+	--record.on_types=people --http.max_connections=40 >"$TMP/bridge.err" 2>&1 &
 BPID=$!; PIDS+=($BPID)
 WAIT_SECS=15 wait_for bash -c "curl -fsS $BASE/api/v1/status | grep -q '\"state\":\"streaming\"'" ||
 	{ cat "$TMP/bridge.err"; fail "the bridge is not streaming"; }
@@ -141,25 +143,59 @@ d=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$(newest_clip)")
 python3 -c "import sys; sys.exit(0 if float('$d') < 20 else 1)" || fail "stopped clip lasts $d s"
 ok "record/stop ended a 60-s clip after $d s"
 
-# ---- motion -----------------------------------------------------------------------------------
-if grep -rqs 'EV_MOTION' "$ROOT"/bridge/source/*.c "$ROOT"/bridge/bc/*.c; then
-	sleep $((PRE + 1))   # the pre-roll fills again after the stopped clip
-	T=$(mono_us)
-	echo motion >"$FIFO"
-	WAIT_SECS=40 wait_for clips_done 4 || fail "motion: no clip"
-	TRIG=$(frame_at "$T")
-	grep -q '"trigger":"motion"' "$RDIR"/$NAME/*/*.json || fail "motion clip not marked motion"
-	decode_markers "$(newest_clip)" "$TMP/m4"
-	first=$(head -n 1 "$TMP/m4") last=$(tail -n 1 "$TMP/m4")
-	[ $((TRIG - first)) -ge $((PRE * FPS)) ] ||
-		fail "motion pre-roll: first marker $first, alarm at frame $TRIG"
-	[ $((last - TRIG)) -ge $((2 * FPS - 3)) ] ||
-		fail "motion clip ends at $last, less than post_seconds after the alarm at $TRIG"
-	ok "motion clip: frames $first..$last around the alarm at frame $TRIG"
-else
-	echo "note: motion trigger not exercised (the source publishes no motion events yet)"
-fi
+# ---- alarms: record.on_types = people -----------------------------------------------------------
+# events_total TYPE: how many TYPE events (start and end) the bridge published.
+events_total() { curl -fsS "$BASE/metrics" | awk -v t="type=\"$1\"}" 'index($0, "cam_bridge_events_total{") == 1 && index($0, t) { print $2 }'; }
+json_count() { ls "$RDIR"/$NAME/*/*.json 2>/dev/null | wc -l; }
+sleep $((PRE + 1))   # the pre-roll fills again after the stopped clip
+m0=$(events_total motion) j0=$(json_count)
+echo motion >"$FIFO"   # plain motion: 3 s, then its end
+motion_seen() { [ "$(events_total motion)" -ge $((m0 + 2)) ]; }
+WAIT_SECS=20 wait_for motion_seen ||
+	fail "plain motion: the bridge saw no motion start and end ($(events_total motion) events, was $m0)"
+[ "$(json_count)" = "$j0" ] || fail "plain motion started a clip though record.on_types = people"
+curl -fsS "$BASE/api/v1/status" | grep -q '"active":false' || fail "plain motion: a clip is being written"
+ok "record.on_types = people: a plain motion alarm (start and end) recorded nothing"
+T=$(mono_us)
+echo "alarm people 2" >"$FIFO"
+WAIT_SECS=40 wait_for clips_done 4 || fail "people alarm: no clip"
+TRIG=$(frame_at "$T")
+grep -q '"trigger":"people"' "$(newest_clip | sed 's/mp4$/json/')" || fail "people clip not marked people: $(cat "$(newest_clip | sed 's/mp4$/json/')")"
+decode_markers "$(newest_clip)" "$TMP/m4"
+first=$(head -n 1 "$TMP/m4") last=$(tail -n 1 "$TMP/m4")
+[ $((TRIG - first)) -ge $((PRE * FPS)) ] ||
+	fail "people pre-roll: first marker $first, alarm at frame $TRIG"
+[ $((last - TRIG)) -ge $((2 * FPS - 3)) ] ||
+	fail "people clip ends at $last, less than post_seconds after the alarm at $TRIG"
+ok "people alarm: clip \"people\", frames $first..$last around the alarm at frame $TRIG"
 # ---- GET /stream.ts ---------------------------------------------------------------------------
+# A viewer that never reads, beside the honest ones below: cut after the stall timeout.
+stalled_total() { curl -fsS "$BASE/metrics" | awk '/^cam_bridge_http_viewers_stalled_total/ { print $2 }'; }
+S0=$(stalled_total)
+python3 - "$HP" "$TMP/stall" >"$TMP/stall.out" 2>&1 <<'PY' &
+import os, socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"GET /stream.ts HTTP/1.1\r\nHost: x\r\n\r\n")
+t0 = time.monotonic()
+while not os.path.exists(sys.argv[2] + ".go") and time.monotonic() - t0 < 90:
+    time.sleep(0.2)          # reads nothing meanwhile
+s.settimeout(3)
+got = 0
+try:
+    while True:
+        d = s.recv(65536)
+        if not d: break
+        got += len(d)
+    print("closed", got)
+except ConnectionResetError:
+    print("reset", got)
+except socket.timeout:
+    print("open", got)       # still streaming: not cut
+PY
+STALL_PID=$!; PIDS+=($STALL_PID)
+STALL_T0=$(mono_us)
 # One reader while a clip is written: its frames are the clip's, bit for bit (same AUs).
 curl -fsS -X POST "$BASE/api/v1/record?seconds=4" >/dev/null || fail "POST record"
 T0=$(mono_us)
@@ -225,6 +261,14 @@ for i in $(seq 10); do
 	[ "$s" -gt 50000 ] || fail "viewer $i got only $s bytes"
 done
 ok "10 /stream.ts viewers: $((d3 - d2)) frames decoded in 4 s (alone: $((d1 - d0)))"
+stall_cut() { [ "$(stalled_total)" -gt "$S0" ]; }
+WAIT_SECS=30 wait_for stall_cut || fail "a /stream.ts viewer that reads nothing was not cut"
+STALL_S=$((($(mono_us) - STALL_T0) / 1000000))
+[ "$(stalled_total)" = $((S0 + 1)) ] || fail "$(stalled_total) viewers cut, want only the one that reads nothing"
+touch "$TMP/stall.go"; wait $STALL_PID
+read -r how got <"$TMP/stall.out"
+[ "$how" = reset ] || [ "$how" = closed ] || fail "the viewer that reads nothing: $(cat "$TMP/stall.out")"
+ok "a /stream.ts viewer that read nothing was cut (seen ${STALL_S} s after it connected; it had $got bytes); the others kept every frame"
 
 kill $BPID; wait $BPID
 grep -E 'ERROR|AddressSanitizer' "$TMP/bridge.err" && fail "errors in the bridge's log"

@@ -653,7 +653,42 @@ static void test_reload(void **state)
 	assert_int_equal(next.output.fps, 5);
 	assert_int_equal(cfg_changed_keys(&cur, &next, changed, sizeof(changed)), 3);
 	assert_string_equal(changed, "camera.source, camera.password, output.fps");
+	assert_int_equal(cfg_changed_prefix(&cur, &next, "camera."), 2);
+	assert_int_equal(cfg_changed_prefix(&cur, &next, "output.fps"), 1);
+	assert_int_equal(cfg_changed_prefix(&cur, &next, "record."), 0);
 	assert_int_equal(cfg_changed_keys(&next, &next, changed, sizeof(changed)), 0);
+}
+
+/* record.on_types: a list of alarm type names, each checked; on_motion = true is every type;
+ * both set: on_types wins, with a warning. */
+static void test_record_on_types(void **state)
+{
+	char *p = tu_tmp_file("camera = { source = \"rtsp://cam/x\"; };\n"
+			      "output = { device = \"/d\"; };\n"
+			      "record = {\n\ton_types = \"people, cat\"; };\n", 0600);
+	struct cfg c;
+	struct cfg_err e;
+
+	(void)state;
+	assert_true(cfg_load(p, &c, &e) < 0);
+	tu_assert_contains(e.msg, ":4: record.on_types: 'cat' is not an alarm type");
+	assert_true(FROM_ARGS(&c, &e, "--source", "rtsp://c", "--output", "/d",
+			      "--record.on_types=motion,,face") < 0);
+	tu_assert_contains(e.msg, "empty entry");
+	assert_int_equal(FROM_ARGS(&c, &e, "--source", "rtsp://c", "--output", "/d"), CFG_RUN);
+	assert_int_equal(c.record.on_mask, 0);
+	assert_int_equal(FROM_ARGS(&c, &e, "--source", "rtsp://c", "--output", "/d",
+				   "--record.on_motion=true"), CFG_RUN);
+	assert_int_equal(c.record.on_mask, 0x1f);   /* motion … face */
+	assert_int_equal(FROM_ARGS(&c, &e, "--source", "rtsp://c", "--output", "/d",
+				   "--record.on_types", " vehicle,dog_cat ,people"), CFG_RUN);
+	assert_int_equal(c.record.on_mask, 1u << 1 | 1u << 2 | 1u << 3);
+	assert_int_equal(c.n_warnings, 0);
+	assert_int_equal(FROM_ARGS(&c, &e, "--source", "rtsp://c", "--output", "/d",
+				   "--record.on_motion=true", "--record.on_types=face"), CFG_RUN);
+	assert_int_equal(c.record.on_mask, 1u << 4);
+	assert_int_equal(c.n_warnings, 1);
+	tu_assert_contains(c.warnings[0], "record.on_motion is ignored");
 }
 
 int main(void)
@@ -679,6 +714,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_keep_open_removed, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_mqtt_tls_files, tu_cfg_setup, tu_cfg_teardown),
 		cmocka_unit_test_setup_teardown(test_reload, tu_cfg_setup, tu_cfg_teardown),
+		cmocka_unit_test_setup_teardown(test_record_on_types, tu_cfg_setup, tu_cfg_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,7 @@
 
 #include <libavformat/avformat.h>
 
+#include "tu_h264.h"
 #include "event/event.h"
 #include "record/rec.h"
 #include "record/tap.h"
@@ -24,12 +25,6 @@
 
 #define FPS 25
 #define GOP 10
-
-static const uint8_t params[] = {
-	0x00, 0x00, 0x00, 0x01, 0x67, 0x42, 0xc0, 0x0a, 0xd9, 0x04, 0x7b, 0x01, 0x10, 0x00, 0x00,
-	0x03, 0x00, 0x10, 0x00, 0x00, 0x03, 0x01, 0x40, 0xf1, 0x22, 0x64, 0x80,
-	0x00, 0x00, 0x00, 0x01, 0x68, 0xcb, 0x83, 0xcb, 0x20,
-};
 
 struct fx {
 	char dir[64];
@@ -46,29 +41,16 @@ static void feed(struct fx *x, double secs)
 	unsigned end = x->n + (unsigned)(secs * FPS);
 
 	for (; x->n < end; x->n++) {
-		int key = x->n % GOP == 0;
-		size_t len = 0;
-
-		if (key) {
-			memcpy(au, params, sizeof(params));
-			len = sizeof(params);
-		}
-		memcpy(au + len, (const uint8_t[]){ 0, 0, 0, 1, key ? 0x65 : 0x41 }, 5);
-		len += 5;
-		memset(au + len, 0x80 | (x->n & 0x3f), 200);
-		len += 200;
-		struct au a = { .data = au, .len = len, .codec = AU_H264, .keyframe = key,
-				.recv_us = clock_mono_us() };
-		tap_feed(x->tap, &a);
+		tu_h264_feed(x->tap, au, sizeof(au), x->n, x->n % GOP == 0, 200);
 		usleep(1000000 / FPS);
 	}
 }
 
-static void start(struct fx *x, int on_motion, int always, int segment)
+static void start(struct fx *x, unsigned on_types, int always, int segment)
 {
 	struct rec_opts o = {
 		.camera = "cam", .pre_seconds = 1, .post_seconds = 1, .max_seconds = 30,
-		.segment_seconds = segment, .on_motion = on_motion, .always = always,
+		.segment_seconds = segment, .on_types = on_types, .always = always,
 		.queue_bytes = 8 << 20,
 	};
 
@@ -145,7 +127,7 @@ static void test_motion_clip(void **state)
 	char json[PATH_MAX];
 	int key = 0, n;
 
-	start(&x, 1, 0, 300);
+	start(&x, REC_ON_ALL_ALARMS, 0, 300);
 	feed(&x, 2);                                  /* the pre-roll fills */
 	ev_post(x.bus, EV_MOTION, EV_STATE_START, 0);
 	feed(&x, 2);                                  /* longer than post_seconds: extended */
@@ -189,6 +171,71 @@ static void test_no_motion_no_clip_when_off(void **state)
 	stop(&x);
 }
 
+/* The trigger of the one closed clip (its sidecar), or NULL when there is not exactly one. */
+static const char *one_clip_trigger(struct fx *x)
+{
+	static char trig[32];
+	char json[PATH_MAX];
+	const char *p;
+	glob_t g;
+
+	clips(x, &g);
+	if (g.gl_pathc != 1) {
+		globfree(&g);
+		return NULL;
+	}
+	snprintf(json, sizeof(json), "%.*s.json", (int)strlen(g.gl_pathv[0]) - 4, g.gl_pathv[0]);
+	globfree(&g);
+	p = strstr(slurp(json), "\"trigger\":\"");
+	assert_non_null(p);
+	assert_int_equal(sscanf(p + 11, "%31[^\"]", trig), 1);
+	return trig;
+}
+
+/* An AI alarm as cameras report it: with motion, `lead` seconds of motion alone first. */
+static void ai_alarm(struct fx *x, enum ev_type ai, double lead, double secs)
+{
+	ev_post(x->bus, EV_MOTION, EV_STATE_START, 0);
+	feed(x, lead);
+	ev_post(x->bus, ai, EV_STATE_START, 0);
+	feed(x, secs);
+	ev_post(x->bus, ai, EV_STATE_END, 0);
+	ev_post(x->bus, EV_MOTION, EV_STATE_END, 0);
+}
+
+/* record.on_types = people,vehicle: plain motion records nothing; the camera's people alarm
+ * (reported with motion, as cameras do) makes one clip named "people". */
+static void test_chosen_types_only(void **state)
+{
+	struct fx x;
+
+	start(&x, 1u << REC_TRIG_PEOPLE | 1u << REC_TRIG_VEHICLE, 0, 300);
+	feed(&x, 1.1);                       /* the pre-roll fills */
+	ai_alarm(&x, EV_DOG_CAT, 0, 0.4);
+	feed(&x, 0.4);
+	assert_null(one_clip_trigger(&x));   /* no clip at all (one opens at once) */
+	ai_alarm(&x, EV_PEOPLE, 0, 0.4);
+	feed(&x, 1.8);                       /* 1 s post, then over */
+	assert_non_null(one_clip_trigger(&x));
+	assert_string_equal(one_clip_trigger(&x), "people");
+	stop(&x);
+}
+
+/* Every type on: motion and vehicle together make one clip, named after the AI type even
+ * when motion came first. */
+static void test_clip_named_after_ai_type(void **state)
+{
+	struct fx x;
+
+	start(&x, REC_ON_ALL_ALARMS, 0, 300);
+	feed(&x, 1.1);
+	ai_alarm(&x, EV_VEHICLE, 0.3, 0.3);
+	feed(&x, 1.8);
+	assert_non_null(one_clip_trigger(&x));
+	assert_string_equal(one_clip_trigger(&x), "vehicle");
+	stop(&x);
+}
+
 static void test_always_segments(void **state)
 {
 	struct fx x;
@@ -218,6 +265,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_motion_clip),
 		cmocka_unit_test(test_no_motion_no_clip_when_off),
+		cmocka_unit_test(test_chosen_types_only),
+		cmocka_unit_test(test_clip_named_after_ai_type),
 		cmocka_unit_test(test_always_segments),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -271,6 +271,47 @@ static void test_tap_stale_preroll_not_replayed(void **state)
 	tap_free(t);
 }
 
+/* AUs a new TAP_PREROLL subscriber is handed. */
+static int replayed(struct tap *t)
+{
+	struct aufifo f;
+	struct rec_au out;
+	int n = 0;
+
+	assert_int_equal(aufifo_init(&f, 1 << 20, 256), 0);
+	assert_int_equal(tap_subscribe(t, aufifo_tap, &f, TAP_PREROLL), 0);
+	tap_unsubscribe(t, aufifo_tap, &f);
+	while (aufifo_pop(&f, &out, 0) == 1) {
+		av_buffer_unref(&out.buf);
+		n++;
+	}
+	aufifo_fini(&f);
+	return n;
+}
+
+/* A reload narrows the pre-roll of the running tap: from the next AU on it keeps less. */
+static void test_tap_set_window(void **state)
+{
+	struct tap *t;
+	struct au au = { .data = idr, .len = sizeof(idr), .codec = AU_H264, .keyframe = 1 };
+	uint64_t now = clock_mono_us();
+
+	assert_int_equal(tap_new(&t, 5000000, 1 << 20), 0);
+	for (int i = 0; i < 20; i++) {    /* 2 s of keyframes, 100 ms apart, ending now */
+		au.recv_us = now - 2000000 + (uint64_t)i * FPS_US;
+		tap_feed(t, &au);
+	}
+	assert_int_equal(replayed(t), 20);
+	tap_set_window(t, 300000, 1 << 20);
+	au.recv_us = now;
+	tap_feed(t, &au);
+	assert_int_equal(replayed(t), 4);   /* newest, and back to 300 ms before it */
+	tap_set_window(t, 5000000, 2 * sizeof(idr));
+	tap_feed(t, &au);
+	assert_int_equal(replayed(t), 2);   /* the byte bound */
+	tap_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_aufifo),
 		cmocka_unit_test(test_tap_replays_and_params),
 		cmocka_unit_test(test_tap_stale_preroll_not_replayed),
+		cmocka_unit_test(test_tap_set_window),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -304,6 +304,31 @@ static void test_redirect_url(void **state)
 	assert_int_equal(http_cameras_url("http://h:1", NULL, "/abcdef", u, 10), -ENOSPC);
 }
 
+/* The redirect carries the query over: decoded arguments re-encoded, in order, bare flags
+ * and empty values kept apart, nothing that could end the header or the URL let through. */
+static void test_redirect_query(void **state)
+{
+	const struct http_qarg q[] = {
+		{ .key = "width", .klen = 5, .value = "320", .vlen = 3 },
+		{ .key = "flag", .klen = 4 },
+		{ .key = "empty", .klen = 5, .value = "", .vlen = 0 },
+		{ .key = "a b", .klen = 3, .value = "x&y=z#\r\n+%/?", .vlen = 12 },
+	};
+	char u[256] = "http://127.0.0.1:8081/api/v1/cameras/b";
+
+	(void)state;
+	assert_int_equal(http_cameras_query(u, sizeof(u), q, 0), 0);
+	assert_string_equal(u, "http://127.0.0.1:8081/api/v1/cameras/b");
+	assert_int_equal(http_cameras_query(u, sizeof(u), q, 4), 0);
+	assert_string_equal(u, "http://127.0.0.1:8081/api/v1/cameras/b?width=320&flag&empty=&"
+			    "a%20b=x%26y%3Dz%23%0D%0A%2B%25%2F%3F");
+	strcpy(u, "http://h:1/x");
+	assert_int_equal(http_cameras_query(u, 22, q, 1), -ENOSPC);
+	assert_string_equal(u, "http://h:1/x");              /* unchanged */
+	assert_int_equal(http_cameras_query(u, 23, q, 1), 0);   /* 22 + NUL */
+	assert_string_equal(u, "http://h:1/x?width=320");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +338,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_list_ignores_hostile_and_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_list_is_bounded, setup, teardown),
 		cmocka_unit_test(test_redirect_url),
+		cmocka_unit_test(test_redirect_query),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
