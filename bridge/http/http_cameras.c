@@ -257,25 +257,11 @@ enum MHD_Result http_cameras_json(struct http_server *s, struct MHD_Connection *
 	return http_reply_sbuf(conn, MHD_HTTP_OK, "application/json", &b);
 }
 
-static void html(struct sbuf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': sbuf_printf(b, "&lt;"); break;
-		case '>': sbuf_printf(b, "&gt;"); break;
-		case '&': sbuf_printf(b, "&amp;"); break;
-		case '"': sbuf_printf(b, "&quot;"); break;
-		case '\'': sbuf_printf(b, "&#39;"); break;
-		default: sbuf_add(b, s, 1);
-		}
-	}
-}
-
 /* Markup, then a value escaped for it. */
 static void lit_html(struct sbuf *b, const char *markup, const char *value)
 {
 	sbuf_printf(b, "%s", markup);
-	html(b, value);
+	http_html_escape(b, value);
 }
 
 /* The table the page's script keeps up to date; rendered here so it works without script. */

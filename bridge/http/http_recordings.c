@@ -125,22 +125,6 @@ static int list_clips(struct http_server *s, struct clip_list *l, int *namefd, i
 	return 0;
 }
 
-static void html_text(struct sbuf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': sbuf_printf(b, "&lt;"); break;
-		case '>': sbuf_printf(b, "&gt;"); break;
-		case '&': sbuf_printf(b, "&amp;"); break;
-		case '"': sbuf_printf(b, "&quot;"); break;
-		case '\'': sbuf_printf(b, "&#39;"); break;
-		default:
-			if ((unsigned char)*s >= 0x20)
-				sbuf_add(b, s, 1);
-		}
-	}
-}
-
 static const char page_head[] =
 "<!DOCTYPE html>\n"
 "<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
@@ -170,7 +154,7 @@ static void page_row(struct sbuf *b, int namefd, const struct clip *c)
 	else
 		sbuf_printf(b, "?");
 	sbuf_printf(b, "</td><td>%.1f MB</td><td>", (double)c->size[CLIP_MP4] / 1e6);
-	html_text(b, m.trigger[0] ? m.trigger : "?");
+	http_html_escape(b, m.trigger[0] ? m.trigger : "?");
 	sbuf_printf(b, "</td><td>");
 	if (c->parts & 1u << CLIP_JPG)
 		sbuf_printf(b, "<img class=\"thumb\" src=\"recordings/%s.jpg\" alt=\"\">", path);
@@ -188,7 +172,7 @@ static enum MHD_Result serve_page(struct http_server *s, struct MHD_Connection *
 	sbuf_init(&b, HTTP_REC_TEXT_MAX);
 	sbuf_add(&b, page_head, sizeof(page_head) - 1);
 	sbuf_printf(&b, "<h1>");
-	html_text(&b, s->camera);
+	http_html_escape(&b, s->camera);
 	sbuf_printf(&b, ": recordings</h1>\n<p><a href=\"./\">live view</a> &middot; "
 		    "<a href=\"api/v1/recordings\">JSON</a></p>\n");
 	if (r < 0) {

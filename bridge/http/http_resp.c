@@ -68,3 +68,19 @@ enum MHD_Result http_reply_static(struct MHD_Connection *conn, unsigned code, co
 		MHD_add_response_header(r, header, value);
 	return http_queue(conn, code, r, "text/plain");
 }
+
+void http_html_escape(struct sbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': sbuf_printf(b, "&lt;"); break;
+		case '>': sbuf_printf(b, "&gt;"); break;
+		case '&': sbuf_printf(b, "&amp;"); break;
+		case '"': sbuf_printf(b, "&quot;"); break;
+		case '\'': sbuf_printf(b, "&#39;"); break;
+		default:
+			if ((unsigned char)*s >= 0x20)
+				sbuf_add(b, s, 1);
+		}
+	}
+}

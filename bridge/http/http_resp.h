@@ -24,5 +24,8 @@ enum MHD_Result http_reply_static(struct MHD_Connection *conn, unsigned code, co
 				  const char *header, const char *value);
 /* Seconds since the epoch for a CLOCK_MONOTONIC time, as "1712345678.123456". */
 void http_timestamp(uint64_t mono_us, char *buf, size_t len);
+/* Appends s escaped for HTML text and attribute values; control characters are left out. */
+struct sbuf;
+void http_html_escape(struct sbuf *b, const char *s);
 
 #endif
