@@ -51,14 +51,12 @@ run_unit() {   # $1 = which test binaries (a glob under $BUILD/tests), default a
 		[ -x "$t" ] || continue
 		n=$(basename "$t")
 		if [[ " $ALONE " == *" $n "* ]]; then
-			while [ ${#job_name[@]} -gt 0 ]; do reap_job; done
-			start_job unit "$n" timeout 600 "$t"; reap_job
-			continue
+			jobs_below 1; start_job unit "$n" timeout 600 "$t"; jobs_below 1
+		else
+			jobs_below "${TEST_JOBS:-3}"; start_job unit "$n" timeout 600 "$t"
 		fi
-		while [ ${#job_name[@]} -ge "${TEST_JOBS:-3}" ]; do reap_job; done
-		start_job unit "$n" timeout 600 "$t"
 	done
-	while [ ${#job_name[@]} -gt 0 ]; do reap_job; done
+	jobs_below 1
 }
 
 # The tests that replay the real captures in ../shared/conformance (also part of "unit").
@@ -89,11 +87,14 @@ reap_job() {
 	"tally_${job_kind[$pid]}" "${job_name[$pid]}" "$rc" $((SECONDS - job_t0[$pid]))
 	unset "job_name[$pid]" "job_kind[$pid]" "job_t0[$pid]"
 }
+jobs_below() {   # $1: waits until fewer than $1 tests run
+	while [ ${#job_name[@]} -ge "$1" ]; do reap_job; done
+}
 start_script() {   # $1 = script, $2 = label
 	start_job script "$2" env BUILD="$BUILD" timeout "${TEST_TIMEOUT:-900}" "$1"
 }
 run_script() {   # $1 = script, $2 = label: alone
-	start_script "$1" "$2"; reap_job
+	jobs_below 1; start_script "$1" "$2"; jobs_below 1
 }
 # The longest first, so that the lanes end together.
 LONG_FIRST="soak hostile_camera record sim_client bench_smoke bridge_sim bridge_life mqtt"
@@ -107,10 +108,9 @@ run_scripts() {   # $1 = label prefix, $2 = names to run ("all" or a list)
 		n=$(basename "$s" .sh)
 		[ -x "$s" ] || continue
 		[ "$2" = all ] || [[ " $2 " == *" $n "* ]] || continue
-		while [ ${#job_name[@]} -ge "${TEST_JOBS:-3}" ]; do reap_job; done
-		start_script "$s" "$1/$n"
+		jobs_below "${TEST_JOBS:-3}"; start_script "$s" "$1/$n"
 	done
-	while [ ${#job_name[@]} -gt 0 ]; do reap_job; done
+	jobs_below 1
 }
 
 run_integration() {
