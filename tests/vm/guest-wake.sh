@@ -102,8 +102,13 @@ else
 		n=$(v4l2_clients $NAME)
 		[ "$n" = 0 ] && ok "wake: consumer $k left -> v4l2 consumers 0" || bad "wake: consumer $k left, v4l2 consumers '$n'"
 		if wait_session_end $((ended + 1)) $((IDLE + 20)); then
-			sleep 0.5
-			dt=$(idle_after $ended)
+			# The timeline samples every 0.2 s plus a curl (1-2 s apart under TCG on a
+			# busy host): wait until it shows the end too.
+			for ((i = 0; i < 100; i++)); do
+				dt=$(idle_after $ended)
+				[ -n "$dt" ] && break
+				sleep 0.1
+			done
 			# The bridge's count is sampled every ~0.2 s, each sample taking a curl (slow under
 			# TCG) after its timestamp: allow 1 s.
 			if [ -n "$dt" ] && awk -v d="$dt" -v i=$IDLE 'BEGIN { exit !(d >= i - 1 && d <= i + 10) }'; then
